@@ -1,0 +1,68 @@
+/**
+ * Shared vocabulary of the OP25B core: attachment points, subscriber profiles,
+ * NOC overrides and the state of one port that the policy turns into flows.
+ */
+
+/**
+ * An attachment point: (dpid, port) or (dpid, port, VLAN) where one physical
+ * port carries many subscribers on 1:1 C-VLANs (TR-101).
+ */
+export interface PortKey {
+  dpid: bigint;
+  port: number;
+  /** C-VLAN id (1-4094) for a VLAN attachment point; absent for a whole port. */
+  vlan?: number;
+}
+
+/** Canonical string form: "0000000000000001:3" or "0000000000000001:3.101". Stable, sortable, usable as a map key. */
+export function portKeyString(k: PortKey): string {
+  const d = k.dpid.toString(16).padStart(16, '0');
+  return k.vlan === undefined ? `${d}:${k.port}` : `${d}:${k.port}.${k.vlan}`;
+}
+
+export function parsePortKey(s: string): PortKey {
+  const m = /^([0-9a-fA-F]{1,16}):(\d+)(?:\.(\d+))?$/.exec(s);
+  if (!m) throw new Error(`not a port key: ${JSON.stringify(s)} (expected DPIDHEX:PORT or DPIDHEX:PORT.VLAN)`);
+  const key: PortKey = { dpid: BigInt('0x' + m[1]), port: Number(m[2]) };
+  if (m[3] !== undefined) key.vlan = Number(m[3]);
+  return key;
+}
+
+/** Subscriber profile from RADIUS: 'exempt' gets the allow flow, 'default' the port's default policy. */
+export type Profile = 'default' | 'exempt';
+
+/** A NOC override on one port. */
+export type OverrideKind = 'quarantine-smtp' | 'quarantine-all' | 'exempt';
+
+export interface Override {
+  kind: OverrideKind;
+  actor: string;
+  reason: string;
+  ticket?: string;
+  /** ms since epoch; absent = until cleared. */
+  expiresAt?: number;
+  createdAt: number;
+}
+
+/** The session bound to a port, as the store keeps it. */
+export interface Session {
+  nas: string;
+  sessionId: string;
+  key: PortKey;
+  user?: string;
+  framedIp?: string;
+  framedIpv6Prefix?: string;
+  delegatedIpv6Prefix?: string;
+  profile: Profile;
+  /** Event-Timestamp of the Start (or arrival time when absent), ms since epoch. */
+  startedAt: number;
+  /** Event time of the newest event applied to this session (Start or Interim). */
+  updatedAt: number;
+}
+
+/** Everything the policy needs to know about one port. */
+export interface PortState {
+  key: PortKey;
+  session?: Session;
+  override?: Override;
+}
