@@ -66,3 +66,27 @@ export interface PortState {
   session?: Session;
   override?: Override;
 }
+
+/** Rule kinds of the flow model (DESIGN.md); encoded in the cookie's 4-bit kind field. */
+export type RuleKind =
+  | 'quarantine'    // 40000: NOC quarantine of a port (smtp-only or all)
+  | 'mta-allow'     // 30000: MTA whitelist
+  | 'block'         // 20000: OP25B drop
+  | 'exempt-allow'  // 20000: explicit allow for an exempt subscriber
+  | 'safety-net'    // 1000: switch-wide block for ports with no session yet
+  | 'uplink';       // 1001: uplinks / trunks never blocked
+
+/**
+ * One flow the policy wants on a switch. Identity for diffing is
+ * (table_id, priority, match, cookie); instructions are compared for equality.
+ */
+export interface DesiredFlow {
+  table_id: number;
+  priority: number;
+  cookie: bigint;
+  match: import('../openflow/types').Match;
+  instructions: import('../openflow/types').Instruction[];
+  rule: RuleKind;
+  /** The attachment point it serves; absent for switch-wide rules. */
+  key?: PortKey;
+}
