@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * The `op25b` command. Each area registers its own subcommands from its
+ * module (register(program)); this file only assembles them.
+ */
+import { Command } from 'commander';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('op25b')
+    .description('OP25B controller: Outbound Port 25 Blocking on OpenFlow 1.3 access switches')
+    .showHelpAfterError();
+  // Subcommand registrations (one line per area):
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram().parseAsync(process.argv).catch((e: unknown) => {
+    process.stderr.write(`op25b: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
