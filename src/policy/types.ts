@@ -74,7 +74,8 @@ export type RuleKind =
   | 'block'         // 20000: OP25B drop
   | 'exempt-allow'  // 20000: explicit allow for an exempt subscriber
   | 'safety-net'    // 1000: switch-wide block for ports with no session yet
-  | 'uplink';       // 1001: uplinks / trunks never blocked
+  | 'uplink'        // 1001: uplinks / trunks never blocked
+  | 'table-miss';   // 0: everything else continues (goto_table N, or output NORMAL in a standalone lab)
 
 /**
  * One flow the policy wants on a switch. Identity for diffing is
