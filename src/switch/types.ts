@@ -77,3 +77,27 @@ export type SwitchEvent =
   | { type: 'port-status'; dpid: Dpid; reason: 'add' | 'delete' | 'modify'; port: Port }
   | { type: 'flow-removed'; dpid: Dpid; msg: FlowRemoved }
   | { type: 'error'; dpid: Dpid; error: SwitchErrorInfo; xid: number };
+
+/** Stable codes of channel-level request failures (not switch rejections of flow-mods in a batch). */
+export type SwitchRequestErrorCode =
+  /** No reply within requestTimeoutMs. */
+  | 'SWITCH_ERR_TIMEOUT'
+  /** The connection closed (or was replaced) before the reply came. */
+  | 'SWITCH_ERR_DISCONNECTED'
+  /** The switch answered the request with OFPT_ERROR; `error` has its spec names. */
+  | 'SWITCH_ERR_REJECTED';
+
+/** Rejection of a single request (barrier, multipart, role, `request`). */
+export class SwitchRequestError extends Error {
+  override readonly name = 'SwitchRequestError';
+  constructor(
+    readonly code: SwitchRequestErrorCode,
+    message: string,
+    readonly dpid: Dpid | undefined,
+    readonly xid: number | undefined,
+    /** Only for SWITCH_ERR_REJECTED. */
+    readonly error?: SwitchErrorInfo,
+  ) {
+    super(message);
+  }
+}
