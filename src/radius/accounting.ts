@@ -1,0 +1,293 @@
+/**
+ * RADIUS accounting server (RFC 2866; default UDP 0.0.0.0:1813).
+ *
+ * Per datagram:
+ * 1. Source address must be a configured client, else no answer.
+ * 2. Strict decode (codec.ts); malformed -> no answer.
+ * 3. Accounting-Request: Request Authenticator checked; Status-Server (RFC 5997):
+ *    Message-Authenticator checked, answered with an Accounting-Response.
+ *    Anything else -> no answer.
+ * 4. RFC 5080 duplicates (source address+port, Identifier, Request
+ *    Authenticator, within the window): the cached answer is sent again; a
+ *    duplicate of a request still being recorded is dropped. Never applied twice.
+ * 5. Required attributes (Acct-Status-Type; Acct-Session-Id for Start,
+ *    Interim-Update and Stop; NAS-IP-Address or NAS-Identifier) else no answer,
+ *    logged with the attributes and counted `rejected`.
+ * 6. The port mapping. Unmapped events are logged, counted `unmapped` and
+ *    recorded durably as an audit entry (action 'radius-unmapped'); then they
+ *    ARE answered: the request was recorded in the only form it can be, and a
+ *    retransmission would map to nothing again (RFC 2866 section 2: answer
+ *    once recorded).
+ * 7. store.recordEvent(); only when it resolves (durable) the
+ *    Accounting-Response is sent and the event published on events$.
+ *    A store failure -> no answer, so the NAS retransmits.
+ *
+ * Every outcome is counted in op25b_radius_packets_total{server,result}.
+ * Nothing escapes handleDatagram: it never rejects.
+ */
+import { Subject, type Observable } from 'rxjs';
+import { logger as rootLogger, type Logger } from '../log';
+import { counter } from '../metrics';
+import type { SubscriberEvent, SubscriberEventKind } from './events';
+import type { ApplyResult, Store } from '../store/types';
+import { attributesForLog, decodePacket, encodePacket, findAttribute, getAgentCircuitId, getNumber, getString, verifyRequest, type RadiusPacket } from './codec';
+import { ACCT_STATUS_TYPE, CODE } from './dictionary';
+import { isRadiusError, RadiusError } from './errors';
+import { ClientTable, type RadiusClientConfig } from './clients';
+import { DuplicateCache, RateLimitedLog } from './dedup';
+import { compileMapping, isMappingError, profileFrom, type MappingConfig, type MappingInput, type PortLookup, type PortMapper } from './mapping';
+import { UdpEndpoint, type Peer } from './udp';
+
+export const packetsTotal = counter('op25b_radius_packets_total', 'RADIUS datagrams by server and outcome', ['server', 'result'] as const);
+
+export type PacketResult =
+  | 'recorded' | 'ignored' | 'unmapped' | 'duplicate' | 'duplicate_pending' | 'status_server' | 'ignored_status'
+  | 'unknown_client' | 'malformed' | 'bad_authenticator' | 'unsupported_code' | 'rejected' | 'store_error' | 'internal_error'
+  | 'ack' | 'nak';
+
+export interface RecordedEvent {
+  event: SubscriberEvent;
+  result: ApplyResult;
+}
+
+export interface AccountingServerOptions {
+  store: Store;
+  clients: RadiusClientConfig[];
+  /** A compiled mapper or its config. */
+  mapping: PortMapper | MappingConfig;
+  /** Port-name resolution backed by the live port lists. */
+  portLookup?: PortLookup;
+  /** Default 0.0.0.0. */
+  host?: string;
+  /** Default 1813; 0 for an ephemeral port. */
+  port?: number;
+  /** Attributes read for the profile, first present wins. Default ['Filter-Id', 'Class']. */
+  profileAttributes?: string[];
+  /** RFC 5080 duplicate window, default 30 000 ms. */
+  duplicateWindowMs?: number;
+  /** Injected clock (ms since epoch). */
+  now?: () => number;
+  /** Metric label `server`, default 'acct'. */
+  name?: string;
+  logger?: Logger;
+}
+
+export type EventBuild =
+  | { ok: true; event: SubscriberEvent }
+  | { ok: false; kind: 'rejected'; reason: string }
+  | { ok: false; kind: 'unmapped'; reason: string; partial: Omit<SubscriberEvent, 'key' | 'dpid' | 'port'> }
+  | { ok: false; kind: 'ignored_status'; reason: string };
+
+const STATUS_KIND: ReadonlyMap<number, SubscriberEventKind> = new Map([
+  [ACCT_STATUS_TYPE.START, 'start'],
+  [ACCT_STATUS_TYPE.STOP, 'stop'],
+  [ACCT_STATUS_TYPE.INTERIM_UPDATE, 'interim'],
+  [ACCT_STATUS_TYPE.ACCOUNTING_ON, 'nas-on'],
+  [ACCT_STATUS_TYPE.ACCOUNTING_OFF, 'nas-off'],
+]);
+
+export function mappingInputFrom(pkt: Pick<RadiusPacket, 'attributes'>, nas: string): MappingInput {
+  const i: MappingInput = { nas };
+  const set = <K extends keyof MappingInput>(k: K, v: MappingInput[K] | undefined): void => { if (v !== undefined) i[k] = v; };
+  set('nasIdentifier', getString(pkt, 'NAS-Identifier'));
+  set('nasIpAddress', getString(pkt, 'NAS-IP-Address'));
+  set('nasIpv6Address', getString(pkt, 'NAS-IPv6-Address'));
+  set('nasPortId', getString(pkt, 'NAS-Port-Id'));
+  set('nasPort', getNumber(pkt, 'NAS-Port'));
+  set('agentCircuitId', getAgentCircuitId(pkt));
+  return i;
+}
+
+/** NAS-Identifier, else NAS-IP-Address, else NAS-IPv6-Address. */
+export function nasOf(pkt: Pick<RadiusPacket, 'attributes'>): string | undefined {
+  return getString(pkt, 'NAS-Identifier') ?? getString(pkt, 'NAS-IP-Address') ?? getString(pkt, 'NAS-IPv6-Address');
+}
+
+/**
+ * Pure: an Accounting-Request's attributes -> a subscriber event.
+ * eventTime is Event-Timestamp; without it, arrival minus Acct-Delay-Time
+ * (RFC 2866 section 5.2: the time the event happened), else arrival.
+ */
+export function eventFromAccounting(
+  pkt: Pick<RadiusPacket, 'attributes'>,
+  ctx: { mapper: PortMapper; lookup?: PortLookup; profileAttributes: string[]; receivedAt: number },
+): EventBuild & { unknownProfile?: string } {
+  const status = getNumber(pkt, 'Acct-Status-Type');
+  if (status === undefined) return { ok: false, kind: 'rejected', reason: 'missing Acct-Status-Type' };
+  const nas = nasOf(pkt);
+  if (nas === undefined || (!findAttribute(pkt, 'NAS-IP-Address') && !findAttribute(pkt, 'NAS-Identifier'))) {
+    return { ok: false, kind: 'rejected', reason: 'missing NAS-IP-Address and NAS-Identifier' };
+  }
+  const kind = STATUS_KIND.get(status);
+  if (kind === undefined) return { ok: false, kind: 'ignored_status', reason: `Acct-Status-Type ${status} carries no attachment` };
+  const sessionId = getString(pkt, 'Acct-Session-Id');
+  if (sessionId === undefined && kind !== 'nas-on' && kind !== 'nas-off') return { ok: false, kind: 'rejected', reason: 'missing Acct-Session-Id' };
+  const ts = getNumber(pkt, 'Event-Timestamp');
+  const delay = getNumber(pkt, 'Acct-Delay-Time') ?? 0;
+  const eventTime = ts !== undefined ? ts * 1000 : ctx.receivedAt - delay * 1000;
+  const prof = profileFrom(ctx.profileAttributes.map((n) => getString(pkt, n)));
+  const base: Omit<SubscriberEvent, 'key' | 'dpid' | 'port'> = {
+    kind,
+    nas,
+    sessionId: kind === 'nas-on' || kind === 'nas-off' ? '' : sessionId!,
+    profile: prof.profile,
+    eventTime,
+    receivedAt: ctx.receivedAt,
+  };
+  const opt = (k: 'user' | 'framedIp' | 'framedIpv6Prefix' | 'delegatedIpv6Prefix', attr: string): void => {
+    const v = getString(pkt, attr);
+    if (v !== undefined) base[k] = v;
+  };
+  opt('user', 'User-Name');
+  opt('framedIp', 'Framed-IP-Address');
+  opt('framedIpv6Prefix', 'Framed-IPv6-Prefix');
+  opt('delegatedIpv6Prefix', 'Delegated-IPv6-Prefix');
+  const extra = prof.unknown !== undefined ? { unknownProfile: prof.unknown } : {};
+  if (kind === 'nas-on' || kind === 'nas-off') return { ok: true, event: base, ...extra };
+  const key = ctx.mapper(mappingInputFrom(pkt, nas), ctx.lookup);
+  if (isMappingError(key)) return { ok: false, kind: 'unmapped', reason: key.error, partial: base, ...extra };
+  return { ok: true, event: { ...base, key, dpid: key.dpid, port: key.port }, ...extra };
+}
+
+export class AccountingServer {
+  private readonly events = new Subject<SubscriberEvent>();
+  private readonly recorded = new Subject<RecordedEvent>();
+  /** Subscriber events, each published after the store recorded it durably. */
+  readonly events$: Observable<SubscriberEvent> = this.events.asObservable();
+  /** The same, with what applying it did (ApplyResult). */
+  readonly recorded$: Observable<RecordedEvent> = this.recorded.asObservable();
+
+  private readonly clients: ClientTable;
+  private readonly mapper: PortMapper;
+  private readonly dedup: DuplicateCache;
+  private readonly ratelog: RateLimitedLog;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly name: string;
+  private readonly profileAttributes: string[];
+  private readonly udp: UdpEndpoint;
+
+  constructor(private readonly opts: AccountingServerOptions) {
+    this.clients = new ClientTable(opts.clients);
+    this.mapper = typeof opts.mapping === 'function' ? opts.mapping : compileMapping(opts.mapping);
+    this.now = opts.now ?? Date.now;
+    this.dedup = new DuplicateCache(opts.duplicateWindowMs ?? 30_000, this.now);
+    this.ratelog = new RateLimitedLog(this.now);
+    this.log = (opts.logger ?? rootLogger).child({ component: 'radius-acct' });
+    this.name = opts.name ?? 'acct';
+    this.profileAttributes = opts.profileAttributes ?? ['Filter-Id', 'Class'];
+    this.udp = new UdpEndpoint((m, p) => this.handleDatagram(m, p), (e) => this.log.error('socket error', { error: e.message }));
+  }
+
+  /** Bind the socket; resolves with the bound address (port 0 -> the ephemeral port). */
+  listen(): Promise<Peer> {
+    return this.udp.listen(this.opts.host ?? '0.0.0.0', this.opts.port ?? 1813);
+  }
+
+  async close(): Promise<void> {
+    await this.udp.close();
+    this.events.complete();
+    this.recorded.complete();
+  }
+
+  private count(result: PacketResult): void {
+    packetsTotal.inc({ server: this.name, result });
+  }
+
+  private warn(key: string, msg: string, meta: Record<string, unknown>): void {
+    const s = this.ratelog.allow(key);
+    if (s !== undefined) this.log.warn(msg, s > 0 ? { ...meta, suppressed: s } : meta);
+  }
+
+  /** One datagram in, an optional reply out. Never rejects. */
+  async handleDatagram(msg: Buffer, peer: Peer): Promise<Buffer | undefined> {
+    try {
+      return await this.process(msg, peer);
+    } catch (e) {
+      this.count('internal_error');
+      this.log.error('internal error handling a RADIUS datagram', { peer: peer.address, error: e instanceof Error ? e.stack : String(e) });
+      return undefined;
+    }
+  }
+
+  private async process(msg: Buffer, peer: Peer): Promise<Buffer | undefined> {
+    const client = this.clients.lookup(peer.address);
+    if (!client) {
+      this.count('unknown_client');
+      this.warn(`unknown:${peer.address}`, 'RADIUS datagram from an unknown client dropped', { code: 'RADIUS_ERR_UNKNOWN_CLIENT', peer: peer.address, port: peer.port });
+      return undefined;
+    }
+    let pkt: RadiusPacket;
+    try {
+      pkt = decodePacket(msg);
+      if (pkt.code !== CODE.ACCOUNTING_REQUEST && pkt.code !== CODE.STATUS_SERVER) {
+        throw new RadiusError('RADIUS_ERR_UNSUPPORTED_CODE', `code ${pkt.code} is not served on the accounting port`);
+      }
+      verifyRequest(pkt, client.secret);
+    } catch (e) {
+      if (!isRadiusError(e)) throw e;
+      const result: PacketResult = e.code === 'RADIUS_ERR_BAD_AUTHENTICATOR' || e.code === 'RADIUS_ERR_MISSING_AUTHENTICATOR' ? 'bad_authenticator'
+        : e.code === 'RADIUS_ERR_UNSUPPORTED_CODE' ? 'unsupported_code' : 'malformed';
+      this.count(result);
+      this.warn(`${result}:${peer.address}`, 'RADIUS datagram dropped', { code: e.code, error: e.message, client: client.name, peer: peer.address });
+      return undefined;
+    }
+    const proxyState = pkt.attributes.filter((a) => a.name === 'Proxy-State').map((a): [string, Buffer] => ['Proxy-State', a.value as Buffer]);
+
+    if (pkt.code === CODE.STATUS_SERVER) {
+      this.count('status_server');
+      return encodePacket({ code: CODE.ACCOUNTING_RESPONSE, identifier: pkt.identifier, requestAuthenticator: pkt.authenticator, attributes: proxyState, messageAuthenticator: true }, client.secret);
+    }
+
+    const dkey = DuplicateCache.key(peer.address, peer.port, pkt.identifier, pkt.authenticator);
+    const seen = this.dedup.get(dkey);
+    if (seen) {
+      this.count(seen.state === 'answered' ? 'duplicate' : 'duplicate_pending');
+      return seen.state === 'answered' ? seen.reply : undefined;
+    }
+    this.dedup.begin(dkey);
+    const receivedAt = this.now();
+    const reply = (): Buffer => encodePacket({ code: CODE.ACCOUNTING_RESPONSE, identifier: pkt.identifier, requestAuthenticator: pkt.authenticator, attributes: proxyState }, client.secret);
+    try {
+      const built = eventFromAccounting(pkt, { mapper: this.mapper, ...(this.opts.portLookup ? { lookup: this.opts.portLookup } : {}), profileAttributes: this.profileAttributes, receivedAt });
+      if (built.unknownProfile !== undefined) this.warn(`profile:${built.unknownProfile}`, 'unknown profile value, using default', { value: built.unknownProfile, client: client.name });
+      if (!built.ok) {
+        if (built.kind === 'rejected') {
+          this.dedup.forget(dkey);
+          this.count('rejected');
+          this.warn(`rejected:${peer.address}`, `Accounting-Request rejected: ${built.reason}`, { code: 'RADIUS_ERR_MISSING_ATTRIBUTE', client: client.name, attributes: attributesForLog(pkt) });
+          return undefined;
+        }
+        if (built.kind === 'ignored_status') {
+          this.count('ignored_status');
+          this.warn(`status:${peer.address}`, built.reason, { client: client.name, attributes: attributesForLog(pkt) });
+        } else {
+          const attrs = attributesForLog(pkt);
+          this.warn(`unmapped:${built.partial.nas}`, `accounting event maps to no port: ${built.reason}`, { client: client.name, attributes: attrs });
+          await this.opts.store.appendAudit({ actor: 'radius', action: 'radius-unmapped', subscriber: built.partial.user ?? built.partial.sessionId, reason: built.reason, after: { event: built.partial.kind, nas: built.partial.nas, sessionId: built.partial.sessionId, attributes: attrs }, at: receivedAt });
+          this.count('unmapped');
+        }
+        const r = reply();
+        this.dedup.answer(dkey, r);
+        return r;
+      }
+      const result = await this.opts.store.recordEvent(built.event);
+      const r = reply();
+      this.dedup.answer(dkey, r);
+      this.count(result.applied ? 'recorded' : 'ignored');
+      if (!result.applied) this.log.info('accounting event not applied', { kind: built.event.kind, nas: built.event.nas, sessionId: built.event.sessionId, why: result.ignored });
+      // Published after the reply is built; the reply itself is sent by the caller right after.
+      queueMicrotask(() => {
+        this.events.next(built.event);
+        this.recorded.next({ event: built.event, result });
+      });
+      return r;
+    } catch (e) {
+      this.dedup.forget(dkey);
+      if (e instanceof RadiusError) throw e;
+      this.count('store_error');
+      this.warn('store', 'could not record accounting event; not answering so the client retransmits', { error: e instanceof Error ? e.message : String(e) });
+      return undefined;
+    }
+  }
+}

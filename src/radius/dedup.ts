@@ -1,0 +1,103 @@
+/**
+ * RFC 5080 section 2.2.2 duplicate detection: a request is a duplicate when
+ * source address and port, Identifier and Request Authenticator are equal to
+ * one seen within the window. A duplicate of a request still being processed
+ * is dropped (the first one's answer goes to the same address and port with
+ * the same Identifier); a duplicate of an answered request gets the cached
+ * answer again, byte for byte, and is not applied twice.
+ *
+ * Expiry is lazy (swept on insert with the injected clock): no timers.
+ */
+
+export type DedupState = { state: 'pending' } | { state: 'answered'; reply: Buffer };
+
+interface Entry {
+  expires: number;
+  value: DedupState;
+}
+
+export class DuplicateCache {
+  private readonly map = new Map<string, Entry>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number,
+    /** Hard bound on entries (oldest evicted first). */
+    private readonly maxEntries = 200_000,
+  ) {}
+
+  static key(address: string, port: number, identifier: number, authenticator: Buffer): string {
+    return `${address}|${port}|${identifier}|${authenticator.toString('hex')}`;
+  }
+
+  get(key: string): DedupState | undefined {
+    const e = this.map.get(key);
+    if (!e) return undefined;
+    if (e.expires <= this.now()) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  /** Mark a request as being processed. */
+  begin(key: string): void {
+    this.sweep();
+    this.map.set(key, { expires: this.now() + this.windowMs, value: { state: 'pending' } });
+  }
+
+  /** Remember the answer; the window restarts from now. */
+  answer(key: string, reply: Buffer): void {
+    this.map.delete(key);
+    this.map.set(key, { expires: this.now() + this.windowMs, value: { state: 'answered', reply } });
+  }
+
+  /** Processing failed without an answer: let a retransmission try again. */
+  forget(key: string): void {
+    this.map.delete(key);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  private sweep(): void {
+    // Map keeps insertion order and every insert carries now+window, so expired entries are at the front.
+    const t = this.now();
+    for (const [k, e] of this.map) {
+      if (e.expires > t && this.map.size < this.maxEntries) break;
+      if (e.value.state === 'pending' && e.expires > t) break;
+      this.map.delete(k);
+    }
+  }
+}
+
+/** Log at most `burst` messages per `intervalMs` per key; reports how many were suppressed. */
+export class RateLimitedLog {
+  private readonly slots = new Map<string, { start: number; count: number; suppressed: number }>();
+  constructor(
+    private readonly now: () => number,
+    private readonly intervalMs = 10_000,
+    private readonly burst = 5,
+  ) {}
+
+  /** Returns undefined to suppress, else the number suppressed since the last message of this key. */
+  allow(key: string): number | undefined {
+    const t = this.now();
+    let s = this.slots.get(key);
+    if (!s || t - s.start >= this.intervalMs) {
+      const suppressed = s?.suppressed ?? 0;
+      s = { start: t, count: 0, suppressed: 0 };
+      this.slots.set(key, s);
+      if (this.slots.size > 10_000) this.slots.clear();
+      s.count = 1;
+      return suppressed;
+    }
+    if (s.count < this.burst) {
+      s.count++;
+      return 0;
+    }
+    s.suppressed++;
+    return undefined;
+  }
+}
