@@ -194,7 +194,7 @@ class Lab:
             for name in self.ports:
                 self.wait_port_bound(name)
 
-    def stop(self):
+    def stop(self, keep_logs=False):
         """Remove everything this lab made; safe to call more than once, and after a partial start."""
         for p in self.servers + self.procs:
             self._kill(p)
@@ -207,6 +207,8 @@ class Lab:
                 self.log('  mininet stop: %s' % e)
             self.net = None
         self.remove_leftovers()
+        if not keep_logs:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def remove_leftovers(self):
         """Delete this lab's bridges and switch-side veths by exact name (never `mn -c`)."""
@@ -291,6 +293,12 @@ class Lab:
         except OSError:
             pass
         self.controller = None
+
+    def connected_switches(self):
+        """OpenFlow connections established to the controller's port (ss sees them at once;
+        the Controller table's is_connected lags by up to ~5 s)."""
+        _, out = run(['ss', '-Htn', 'state', 'established', '( dport = :%d )' % self.of_port])
+        return len([line for line in out.splitlines() if line.strip()])
 
     def controller_tail(self, lines=30):
         try:
