@@ -1,0 +1,157 @@
+/**
+ * Actions (spec 7.2.5). Every action starts with type u16 and len u16; len
+ * covers the whole action and is a multiple of 8.
+ *
+ *   OUTPUT        16: port u32, max_len u16, pad 6
+ *   SET_FIELD      : one OXM TLV, zero-padded to a multiple of 8
+ *   EXPERIMENTER   : experimenter u32, then data (len multiple of 8)
+ *   all others     8: one argument of 1, 2 or 4 bytes, or none, zero-padded
+ *
+ * Unknown action types are kept as OPAQUE (the body after the 4-byte header).
+ */
+
+import { OfError } from './errors';
+import type { Action } from './types';
+import type { Reader, Writer } from './buffer';
+import { OFPAT } from './constants';
+import { readOxm, writeOxm } from './oxm';
+
+export const OFP_ACTION_HEADER_LEN = 8;
+export const OFP_ACTION_OUTPUT_LEN = 16;
+export const OFP_ACTION_EXPERIMENTER_HEADER_LEN = 8;
+
+export function writeAction(w: Writer, a: Action): void {
+  const start = w.pos;
+  w.ensure(16);
+  const b = w.buf;
+  switch (a.type) {
+    case 'OUTPUT':
+      b.writeUInt16BE(OFPAT.OUTPUT, start);
+      b.writeUInt16BE(OFP_ACTION_OUTPUT_LEN, start + 2);
+      b.writeUInt32BE(a.port, start + 4);
+      b.writeUInt16BE(a.max_len, start + 8);
+      b.fill(0, start + 10, start + 16);
+      w.pos = start + OFP_ACTION_OUTPUT_LEN;
+      return;
+    case 'COPY_TTL_OUT': case 'COPY_TTL_IN': case 'DEC_MPLS_TTL': case 'POP_VLAN':
+    case 'DEC_NW_TTL': case 'POP_PBB':
+      b.writeUInt16BE(OFPAT[a.type], start);
+      b.writeUInt16BE(8, start + 2);
+      b.fill(0, start + 4, start + 8);
+      w.pos = start + 8;
+      return;
+    case 'SET_MPLS_TTL': case 'SET_NW_TTL':
+      b.writeUInt16BE(OFPAT[a.type], start);
+      b.writeUInt16BE(8, start + 2);
+      b.writeUInt8(a.type === 'SET_MPLS_TTL' ? a.mpls_ttl : a.nw_ttl, start + 4);
+      b.fill(0, start + 5, start + 8);
+      w.pos = start + 8;
+      return;
+    case 'PUSH_VLAN': case 'PUSH_MPLS': case 'POP_MPLS': case 'PUSH_PBB':
+      b.writeUInt16BE(OFPAT[a.type], start);
+      b.writeUInt16BE(8, start + 2);
+      b.writeUInt16BE(a.ethertype, start + 4);
+      b.fill(0, start + 6, start + 8);
+      w.pos = start + 8;
+      return;
+    case 'SET_QUEUE': case 'GROUP':
+      b.writeUInt16BE(OFPAT[a.type], start);
+      b.writeUInt16BE(8, start + 2);
+      b.writeUInt32BE(a.type === 'SET_QUEUE' ? a.queue_id : a.group_id, start + 4);
+      w.pos = start + 8;
+      return;
+    case 'SET_FIELD':
+      b.writeUInt16BE(OFPAT.SET_FIELD, start);
+      w.pos = start + 4;
+      writeOxm(w, a.field);
+      w.pad8(start);
+      w.patchU16(start + 2, w.pos - start);
+      return;
+    case 'EXPERIMENTER':
+      b.writeUInt16BE(OFPAT.EXPERIMENTER, start);
+      b.writeUInt32BE(a.experimenter, start + 4);
+      w.pos = start + 8;
+      w.bytes(a.data);
+      w.pad8(start);
+      w.patchU16(start + 2, w.pos - start);
+      return;
+    case 'OPAQUE':
+      b.writeUInt16BE(a.action_type, start);
+      w.pos = start + 4;
+      w.bytes(a.data);
+      w.pad8(start);
+      w.patchU16(start + 2, w.pos - start);
+      return;
+    default:
+      throw new OfError('OF_ERR_BAD_ARGUMENT', `unknown action type ${JSON.stringify((a as { type: unknown }).type)}`);
+  }
+}
+
+export function writeActions(w: Writer, actions: readonly Action[]): void {
+  for (let i = 0; i < actions.length; i++) writeAction(w, actions[i]!);
+}
+
+/** Reads one action at r.pos; r.end bounds the action list. */
+export function readAction(r: Reader): Action {
+  const start = r.pos;
+  r.need(4, 'action header');
+  const b = r.buf;
+  const type = b.readUInt16BE(start);
+  const len = b.readUInt16BE(start + 2);
+  if (len < 8 || (len & 7) !== 0) r.fail('OF_ERR_BAD_LEN', `action type ${type} length ${len} (must be >= 8 and a multiple of 8)`, start + 2);
+  r.need(len, `action type ${type}`);
+  const end = start + len;
+  const fixed = (n: number) => {
+    if (len !== n) r.fail('OF_ERR_BAD_LEN', `action type ${type} length ${len}, expected ${n}`, start + 2);
+  };
+  let a: Action;
+  switch (type) {
+    case OFPAT.OUTPUT:
+      fixed(OFP_ACTION_OUTPUT_LEN);
+      a = { type: 'OUTPUT', port: b.readUInt32BE(start + 4), max_len: b.readUInt16BE(start + 8) };
+      break;
+    case OFPAT.COPY_TTL_OUT: fixed(8); a = { type: 'COPY_TTL_OUT' }; break;
+    case OFPAT.COPY_TTL_IN: fixed(8); a = { type: 'COPY_TTL_IN' }; break;
+    case OFPAT.DEC_MPLS_TTL: fixed(8); a = { type: 'DEC_MPLS_TTL' }; break;
+    case OFPAT.POP_VLAN: fixed(8); a = { type: 'POP_VLAN' }; break;
+    case OFPAT.DEC_NW_TTL: fixed(8); a = { type: 'DEC_NW_TTL' }; break;
+    case OFPAT.POP_PBB: fixed(8); a = { type: 'POP_PBB' }; break;
+    case OFPAT.SET_MPLS_TTL: fixed(8); a = { type: 'SET_MPLS_TTL', mpls_ttl: b[start + 4]! }; break;
+    case OFPAT.SET_NW_TTL: fixed(8); a = { type: 'SET_NW_TTL', nw_ttl: b[start + 4]! }; break;
+    case OFPAT.PUSH_VLAN: fixed(8); a = { type: 'PUSH_VLAN', ethertype: b.readUInt16BE(start + 4) }; break;
+    case OFPAT.PUSH_MPLS: fixed(8); a = { type: 'PUSH_MPLS', ethertype: b.readUInt16BE(start + 4) }; break;
+    case OFPAT.POP_MPLS: fixed(8); a = { type: 'POP_MPLS', ethertype: b.readUInt16BE(start + 4) }; break;
+    case OFPAT.PUSH_PBB: fixed(8); a = { type: 'PUSH_PBB', ethertype: b.readUInt16BE(start + 4) }; break;
+    case OFPAT.SET_QUEUE: fixed(8); a = { type: 'SET_QUEUE', queue_id: b.readUInt32BE(start + 4) }; break;
+    case OFPAT.GROUP: fixed(8); a = { type: 'GROUP', group_id: b.readUInt32BE(start + 4) }; break;
+    case OFPAT.SET_FIELD: {
+      const outerEnd = r.end;
+      r.end = end;
+      r.pos = start + 4;
+      const field = readOxm(r);
+      // What is left must be padding: the TLV plus header padded to 8.
+      if (((r.pos - start + 7) & ~7) !== len) r.fail('OF_ERR_BAD_LEN', `SET_FIELD length ${len} does not fit its OXM TLV`, start + 2);
+      r.end = outerEnd;
+      a = { type: 'SET_FIELD', field };
+      break;
+    }
+    case OFPAT.EXPERIMENTER:
+      a = { type: 'EXPERIMENTER', experimenter: b.readUInt32BE(start + 4), data: Buffer.from(b.subarray(start + 8, end)) };
+      break;
+    default:
+      a = { type: 'OPAQUE', action_type: type, data: Buffer.from(b.subarray(start + 4, end)) };
+  }
+  r.pos = end;
+  return a;
+}
+
+/** Reads actions until `end` (absolute). */
+export function readActions(r: Reader, end: number): Action[] {
+  if (end > r.end) r.fail('OF_ERR_TRUNCATED', `action list needs ${end - r.pos} bytes, ${r.end - r.pos} left`);
+  const outerEnd = r.end;
+  r.end = end;
+  const out: Action[] = [];
+  while (r.pos < end) out.push(readAction(r));
+  r.end = outerEnd;
+  return out;
+}

@@ -1,0 +1,194 @@
+/**
+ * Byte cursors for the codec: a bounds-checked Reader and a growable Writer.
+ *
+ * Reader: every read checks the remaining length first and throws
+ * OfError OF_ERR_TRUNCATED carrying the offset and the header parsed so far,
+ * so no malformed input can reach a RangeError from Buffer.
+ *
+ * Writer: one module-level scratch buffer is reused by every encode (no
+ * per-message growth), and the finished message is copied out once. Nested
+ * structures (match, actions, instructions, buckets) reserve their 16-bit
+ * length field and patch it when they end: callers never give a length.
+ */
+
+import { OfError, type OfErrorCode, type OfHeaderSoFar } from './errors';
+
+export class Reader {
+  /** Absolute position in `buf`. */
+  pos: number;
+  /** Exclusive end of the readable window (a structure's end, or the message's). */
+  end: number;
+  header: OfHeaderSoFar;
+
+  constructor(readonly buf: Buffer, start = 0, end = buf.length, header: OfHeaderSoFar = {}) {
+    this.pos = start;
+    this.end = end;
+    this.header = header;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  fail(code: OfErrorCode, message: string, offset = this.pos): never {
+    throw new OfError(code, message, offset, this.header);
+  }
+
+  /** Throws OF_ERR_TRUNCATED unless `n` bytes remain; `what` names the structure. */
+  need(n: number, what: string): void {
+    if (this.end - this.pos < n) {
+      this.fail('OF_ERR_TRUNCATED', `${what} needs ${n} bytes, ${this.end - this.pos} left`);
+    }
+  }
+
+  u8(): number {
+    if (this.pos + 1 > this.end) this.need(1, 'u8');
+    return this.buf[this.pos++]!;
+  }
+
+  u16(): number {
+    if (this.pos + 2 > this.end) this.need(2, 'u16');
+    const v = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(): number {
+    if (this.pos + 4 > this.end) this.need(4, 'u32');
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  u64(): bigint {
+    if (this.pos + 8 > this.end) this.need(8, 'u64');
+    const hi = this.buf.readUInt32BE(this.pos);
+    const lo = this.buf.readUInt32BE(this.pos + 4);
+    this.pos += 8;
+    if (hi === 0) return BigInt(lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  skip(n: number): void {
+    if (this.pos + n > this.end) this.need(n, 'padding');
+    this.pos += n;
+  }
+
+  /** A copy of the next n bytes (copied so a decoded value never aliases the input). */
+  bytes(n: number): Buffer {
+    if (this.pos + n > this.end) this.need(n, 'data');
+    const out = Buffer.from(this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return out;
+  }
+
+  /** Everything up to `end`, copied. */
+  rest(): Buffer {
+    return this.bytes(this.end - this.pos);
+  }
+
+  /** A NUL-terminated string in a fixed-width field (ofp_port name, ofp_desc). */
+  str(width: number): string {
+    if (this.pos + width > this.end) this.need(width, 'string');
+    let stop = this.buf.indexOf(0, this.pos);
+    if (stop < 0 || stop > this.pos + width) stop = this.pos + width;
+    const s = this.buf.toString('utf8', this.pos, stop);
+    this.pos += width;
+    return s;
+  }
+}
+
+const INITIAL_SCRATCH = 64 * 1024;
+
+export class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size = INITIAL_SCRATCH) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf.writeUInt8(v, this.pos);
+    this.pos += 1;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16BE(v, this.pos);
+    this.pos += 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32BE(v, this.pos);
+    this.pos += 4;
+  }
+
+  u64(v: bigint | number): void {
+    this.ensure(8);
+    if (typeof v === 'number') {
+      if (!Number.isSafeInteger(v) || v < 0) throw new OfError('OF_ERR_BAD_ARGUMENT', `64-bit value ${v} is not a non-negative safe integer`);
+      this.buf.writeUInt32BE(Math.floor(v / 0x100000000), this.pos);
+      this.buf.writeUInt32BE(v >>> 0, this.pos + 4);
+    } else if (v === 0n) {
+      this.buf.writeUInt32BE(0, this.pos);
+      this.buf.writeUInt32BE(0, this.pos + 4);
+    } else {
+      this.buf.writeBigUInt64BE(v, this.pos);
+    }
+    this.pos += 8;
+  }
+
+  zeros(n: number): void {
+    this.ensure(n);
+    this.buf.fill(0, this.pos, this.pos + n);
+    this.pos += n;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** A fixed-width, zero-filled string field; longer input is cut at the width. */
+  str(s: string, width: number): void {
+    this.ensure(width);
+    const n = this.buf.write(s, this.pos, width, 'utf8');
+    this.buf.fill(0, this.pos + n, this.pos + width);
+    this.pos += width;
+  }
+
+  /** Zero bytes up to the next multiple of 8 counted from `start`. */
+  pad8(start: number): void {
+    const over = (this.pos - start) & 7;
+    if (over !== 0) this.zeros(8 - over);
+  }
+
+  patchU16(at: number, v: number): void {
+    if (v > 0xffff) throw new OfError('OF_ERR_BAD_ARGUMENT', `length ${v} does not fit the 16-bit length field`);
+    this.buf.writeUInt16BE(v, at);
+  }
+
+  /** A copy of what was written since `start`. */
+  take(start = 0): Buffer {
+    const out = Buffer.allocUnsafe(this.pos - start);
+    this.buf.copy(out, 0, start, this.pos);
+    return out;
+  }
+}

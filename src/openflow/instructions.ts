@@ -1,0 +1,139 @@
+/**
+ * Instructions (spec 7.2.4). Every instruction starts with type u16, len u16;
+ * len covers the whole instruction and is a multiple of 8.
+ *
+ *   GOTO_TABLE       8: table_id u8, pad 3
+ *   WRITE_METADATA  24: pad 4, metadata u64, metadata_mask u64
+ *   WRITE_ACTIONS / APPLY_ACTIONS / CLEAR_ACTIONS: pad 4, then actions (8 + actions)
+ *   METER            8: meter_id u32
+ *   EXPERIMENTER      : experimenter u32, then data
+ */
+
+import { OfError } from './errors';
+import type { Instruction } from './types';
+import type { Reader, Writer } from './buffer';
+import { OFPIT } from './constants';
+import { readActions, writeActions } from './actions';
+
+export const OFP_INSTRUCTION_GOTO_TABLE_LEN = 8;
+export const OFP_INSTRUCTION_WRITE_METADATA_LEN = 24;
+export const OFP_INSTRUCTION_ACTIONS_LEN = 8;
+export const OFP_INSTRUCTION_METER_LEN = 8;
+
+export function writeInstruction(w: Writer, ins: Instruction): void {
+  const start = w.pos;
+  w.ensure(24);
+  const b = w.buf;
+  switch (ins.type) {
+    case 'GOTO_TABLE':
+      b.writeUInt16BE(OFPIT.GOTO_TABLE, start);
+      b.writeUInt16BE(OFP_INSTRUCTION_GOTO_TABLE_LEN, start + 2);
+      b.writeUInt8(ins.table_id, start + 4);
+      b.fill(0, start + 5, start + 8);
+      w.pos = start + 8;
+      return;
+    case 'WRITE_METADATA':
+      b.writeUInt16BE(OFPIT.WRITE_METADATA, start);
+      b.writeUInt16BE(OFP_INSTRUCTION_WRITE_METADATA_LEN, start + 2);
+      b.fill(0, start + 4, start + 8);
+      w.pos = start + 8;
+      w.u64(ins.metadata);
+      w.u64(ins.metadata_mask);
+      return;
+    case 'WRITE_ACTIONS': case 'APPLY_ACTIONS':
+      b.writeUInt16BE(OFPIT[ins.type], start);
+      b.fill(0, start + 4, start + 8);
+      w.pos = start + 8;
+      writeActions(w, ins.actions);
+      w.patchU16(start + 2, w.pos - start);
+      return;
+    case 'CLEAR_ACTIONS':
+      b.writeUInt16BE(OFPIT.CLEAR_ACTIONS, start);
+      b.writeUInt16BE(OFP_INSTRUCTION_ACTIONS_LEN, start + 2);
+      b.fill(0, start + 4, start + 8);
+      w.pos = start + 8;
+      return;
+    case 'METER':
+      b.writeUInt16BE(OFPIT.METER, start);
+      b.writeUInt16BE(OFP_INSTRUCTION_METER_LEN, start + 2);
+      b.writeUInt32BE(ins.meter_id, start + 4);
+      w.pos = start + 8;
+      return;
+    case 'EXPERIMENTER':
+      b.writeUInt16BE(OFPIT.EXPERIMENTER, start);
+      b.writeUInt32BE(ins.experimenter, start + 4);
+      w.pos = start + 8;
+      w.bytes(ins.data);
+      w.pad8(start);
+      w.patchU16(start + 2, w.pos - start);
+      return;
+    case 'OPAQUE':
+      b.writeUInt16BE(ins.instruction_type, start);
+      w.pos = start + 4;
+      w.bytes(ins.data);
+      w.pad8(start);
+      w.patchU16(start + 2, w.pos - start);
+      return;
+    default:
+      throw new OfError('OF_ERR_BAD_ARGUMENT', `unknown instruction type ${JSON.stringify((ins as { type: unknown }).type)}`);
+  }
+}
+
+export function writeInstructions(w: Writer, list: readonly Instruction[]): void {
+  for (let i = 0; i < list.length; i++) writeInstruction(w, list[i]!);
+}
+
+export function readInstruction(r: Reader): Instruction {
+  const start = r.pos;
+  r.need(4, 'instruction header');
+  const b = r.buf;
+  const type = b.readUInt16BE(start);
+  const len = b.readUInt16BE(start + 2);
+  if (len < 8 || (len & 7) !== 0) r.fail('OF_ERR_BAD_LEN', `instruction type ${type} length ${len} (must be >= 8 and a multiple of 8)`, start + 2);
+  r.need(len, `instruction type ${type}`);
+  const end = start + len;
+  const fixed = (n: number) => {
+    if (len !== n) r.fail('OF_ERR_BAD_LEN', `instruction type ${type} length ${len}, expected ${n}`, start + 2);
+  };
+  let ins: Instruction;
+  switch (type) {
+    case OFPIT.GOTO_TABLE:
+      fixed(OFP_INSTRUCTION_GOTO_TABLE_LEN);
+      ins = { type: 'GOTO_TABLE', table_id: b[start + 4]! };
+      break;
+    case OFPIT.WRITE_METADATA:
+      fixed(OFP_INSTRUCTION_WRITE_METADATA_LEN);
+      r.pos = start + 8;
+      ins = { type: 'WRITE_METADATA', metadata: r.u64(), metadata_mask: r.u64() };
+      break;
+    case OFPIT.WRITE_ACTIONS: case OFPIT.APPLY_ACTIONS:
+      r.pos = start + 8;
+      ins = { type: type === OFPIT.WRITE_ACTIONS ? 'WRITE_ACTIONS' : 'APPLY_ACTIONS', actions: readActions(r, end) };
+      break;
+    case OFPIT.CLEAR_ACTIONS:
+      fixed(OFP_INSTRUCTION_ACTIONS_LEN);
+      ins = { type: 'CLEAR_ACTIONS' };
+      break;
+    case OFPIT.METER:
+      fixed(OFP_INSTRUCTION_METER_LEN);
+      ins = { type: 'METER', meter_id: b.readUInt32BE(start + 4) };
+      break;
+    case OFPIT.EXPERIMENTER:
+      ins = { type: 'EXPERIMENTER', experimenter: b.readUInt32BE(start + 4), data: Buffer.from(b.subarray(start + 8, end)) };
+      break;
+    default:
+      ins = { type: 'OPAQUE', instruction_type: type, data: Buffer.from(b.subarray(start + 4, end)) };
+  }
+  r.pos = end;
+  return ins;
+}
+
+export function readInstructions(r: Reader, end: number): Instruction[] {
+  if (end > r.end) r.fail('OF_ERR_TRUNCATED', `instruction list needs ${end - r.pos} bytes, ${r.end - r.pos} left`);
+  const outerEnd = r.end;
+  r.end = end;
+  const out: Instruction[] = [];
+  while (r.pos < end) out.push(readInstruction(r));
+  r.end = outerEnd;
+  return out;
+}
