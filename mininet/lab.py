@@ -24,7 +24,7 @@ from isp import MTA4, MTA6, MX4, MX6, WEB4, WEB6  # noqa: E402
 
 
 class BlockedV4(LabTest):
-    """External mail server port 25 blocked over IPv4"""
+    """External mail server :25 blocked over IPv4"""
 
     def test(self):
         self.assert_blocked('a1h1', MX4, 25)
@@ -33,7 +33,7 @@ class BlockedV4(LabTest):
 
 
 class BlockedV6(LabTest):
-    """External mail server port 25 blocked over IPv6"""
+    """External mail server :25 blocked over IPv6"""
 
     def test(self):
         self.assert_blocked('a1h1', MX6, 25)
@@ -42,7 +42,7 @@ class BlockedV6(LabTest):
 
 
 class MtaReachable(LabTest):
-    """The ISP's MTA port 25 reachable (IPv4, IPv6)"""
+    """ISP MTA :25 reachable (IPv4, IPv6)"""
 
     def test(self):
         for addr in (MTA4, MTA6):
@@ -53,7 +53,7 @@ class MtaReachable(LabTest):
 
 
 class SubmissionReachable(LabTest):
-    """External submission ports 587 and 465 reachable (IPv4, IPv6)"""
+    """External :587 and :465 reachable (IPv4, IPv6)"""
 
     def test(self):
         for addr in (MX4, MX6):
@@ -63,7 +63,7 @@ class SubmissionReachable(LabTest):
 
 
 class WebReachable(LabTest):
-    """External web server port 80 reachable (IPv4, IPv6)"""
+    """External web :80 reachable (IPv4, IPv6)"""
 
     def test(self):
         self.assert_reaches('a1h2', WEB4, 80)
@@ -71,7 +71,7 @@ class WebReachable(LabTest):
 
 
 class ExemptSubscriber(LabTest):
-    """An exempt subscriber (Filter-Id op25b-exempt) reaches external port 25"""
+    """Exempt subscriber (op25b-exempt) reaches external :25"""
 
     def test(self):
         lab, h = self.lab, 'a2h2'
@@ -88,7 +88,7 @@ class ExemptSubscriber(LabTest):
 
 
 class RedialNewAddress(LabTest):
-    """A re-dial with a new Framed-IP-Address on the same port is still blocked"""
+    """Re-dial with a new Framed-IP-Address still blocked"""
 
     def test(self):
         lab, h = self.lab, 'a1h2'
@@ -103,7 +103,7 @@ class RedialNewAddress(LabTest):
 
 
 class NocQuarantine(LabTest):
-    """NOC quarantine (CoA op25b-quarantine) cuts a port's SMTP, MTA too, within 1 s; lifting restores"""
+    """NOC quarantine (CoA) cuts SMTP, MTA too, within 1 s; lift restores"""
 
     LIMIT = 1.0
 
@@ -131,7 +131,7 @@ class NocQuarantine(LabTest):
 
 
 class BotSynFlood(LabTest):
-    """A bot blasting SYNs at external port 25 gets none through; its drop counters rise"""
+    """Bot SYN blast at :25: none through, drop counters rise"""
 
     COUNT4, COUNT6, CONTROL = 1500, 500, 50
 
@@ -175,7 +175,7 @@ class BotSynFlood(LabTest):
 
 
 class ControllerRestart(LabTest):
-    """Controller killed and restarted: blocked stays blocked throughout, allowed comes back"""
+    """Controller killed + restarted: blocked stays blocked, allowed back"""
 
     def test(self):
         lab = self.lab
@@ -239,6 +239,64 @@ def print_table(results):
     print('\n%d/%d checks passed' % (passed, len(results)))
 
 
+def finish(lab, results, leftovers):
+    """Stop a lab (logs kept when something failed) and collect what it left behind."""
+    failed = any(not r[1] for r in results)
+    if failed:
+        print('logs kept in %s' % lab.tmp, flush=True)
+    lab.stop(keep_logs=failed)
+    leftovers += lab.leftovers()
+
+
+def run_scenarios(chosen, results):
+    lab, key, leftovers = None, None, []
+    try:
+        for cls in chosen:
+            if lab is None or cls.network_key() != key:
+                if lab is not None:
+                    finish(lab, results, leftovers)
+                    lab = None
+                key = cls.network_key()
+                lab = labbase.Lab(cls.K, cls.M, cls.BOTS, cls.CONFIG)
+                t = time.time()
+                print('starting network %dx%d+%d bot(s) and controller ...' % (cls.K, cls.M, cls.BOTS), flush=True)
+                try:
+                    lab.start()
+                except labbase.Interrupted:
+                    raise
+                except Exception as e:
+                    print('network start failed: %s' % e, flush=True)
+                    print('controller log tail:\n' + lab.controller_tail(), flush=True)
+                    results += [(c.title(), False, 'network did not start: %s' % str(e).split(';')[0].splitlines()[0], 0.0)
+                                for c in chosen[chosen.index(cls):]]
+                    break
+                print('  up in %.1fs (config %s)' % (time.time() - t, os.path.join(lab.tmp, 'op25b.json')), flush=True)
+            t = time.time()
+            try:
+                detail = cls(lab).test() or ''
+                ok = True
+            except labbase.Interrupted:
+                raise
+            except AssertionError as e:
+                ok, detail = False, str(e)
+            except Exception as e:
+                ok, detail = False, '%s: %s' % (type(e).__name__, e)
+                traceback.print_exc()
+            print('  %s %s: %s' % ('PASS' if ok else 'FAIL', cls.__name__, detail), flush=True)
+            if not ok and lab.controller is not None and lab.controller.poll() is not None:
+                print('  controller exited (%s); log tail:\n%s' % (lab.controller.returncode, lab.controller_tail()))
+            results.append((cls.title(), ok, detail, time.time() - t))
+    except labbase.Interrupted as e:
+        labbase.ignore_signals()  # a second Ctrl-C must not cut the clean-up short
+        print('\ninterrupted (%s): cleaning up' % e, file=sys.stderr, flush=True)
+        results.append(('(interrupted)', False, str(e), 0.0))
+    finally:
+        if lab is not None:
+            finish(lab, results, leftovers)
+    results.append(('Clean-up: no bridges, veths or processes left', not leftovers,
+                    ', '.join(leftovers) if leftovers else 'none left', 0.0))
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('names', nargs='*', help='scenario class names (default: all)')
@@ -259,52 +317,9 @@ def main(argv):
         return 2
     labbase.install_signal_handlers()
     results = []
-    lab, key = None, None
     started = time.time()
-    try:
-        for cls in chosen:
-            if lab is None or cls.network_key() != key:
-                if lab is not None:
-                    lab.stop(keep_logs=any(not r[1] for r in results))
-                key = cls.network_key()
-                lab = labbase.Lab(cls.K, cls.M, cls.BOTS, cls.CONFIG)
-                t = time.time()
-                print('starting network %dx%d+%d bot(s) and controller ...' % (cls.K, cls.M, cls.BOTS), flush=True)
-                try:
-                    lab.start()
-                except labbase.Interrupted:
-                    raise
-                except Exception as e:
-                    print('network start failed: %s' % e, flush=True)
-                    print('controller log tail:\n' + lab.controller_tail(), flush=True)
-                    results += [(c.title(), False, 'network did not start: %s' % str(e).splitlines()[0], 0.0)
-                                for c in chosen[chosen.index(cls):]]
-                    break
-                print('  up in %.1fs (config %s)' % (time.time() - t, os.path.join(lab.tmp, 'op25b.json')), flush=True)
-            t = time.time()
-            try:
-                detail = cls(lab).test() or ''
-                ok = True
-            except labbase.Interrupted:
-                raise
-            except AssertionError as e:
-                ok, detail = False, str(e)
-            except Exception as e:
-                ok, detail = False, '%s: %s' % (type(e).__name__, e)
-                traceback.print_exc()
-            print('  %s %s: %s' % ('PASS' if ok else 'FAIL', cls.__name__, detail), flush=True)
-            if not ok and lab.controller is not None and lab.controller.poll() is not None:
-                print('  controller exited (%s); log tail:\n%s' % (lab.controller.returncode, lab.controller_tail()))
-            results.append((cls.title(), ok, detail, time.time() - t))
-    except labbase.Interrupted as e:
-        print('\ninterrupted (%s): cleaning up' % e, file=sys.stderr)
-        results.append(('(interrupted)', False, str(e), 0.0))
-    finally:
-        if lab is not None:
-            failed = any(not r[1] for r in results)
-            if failed:
-                print('logs kept in %s' % lab.tmp)
-            lab.stop(keep_logs=failed)
+    with labbase.exclusive():
+        run_scenarios(chosen, results)
     if results:
         print_table(results)
     print('lab took %.1fs' % (time.time() - started))

@@ -15,6 +15,7 @@ failure, exceptions and SIGINT/SIGTERM/SIGHUP. It never runs `mn -c`, which
 would delete every bridge on the machine.
 """
 
+import fcntl
 import json
 import os
 import re
@@ -50,9 +51,59 @@ def _on_signal(signum, _frame):
     raise Interrupted('signal %d' % signum)
 
 
+LOCK_PATH = '/run/lock/op25b-lab.lock'
+
+
+class exclusive:
+    """Hold the lab lock: two labs on one machine would fight over the same bridge names."""
+
+    def __enter__(self):
+        os.makedirs(os.path.dirname(LOCK_PATH), exist_ok=True)
+        self.f = open(LOCK_PATH, 'w')
+        try:
+            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            print('another lab holds %s; waiting for it' % LOCK_PATH, flush=True)
+            fcntl.flock(self.f, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.f, fcntl.LOCK_UN)
+        self.f.close()
+
+
+def alive(pid):
+    """True while pid runs (a zombie has already left its namespaces)."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except (OSError, IndexError):
+        return False
+
+
+def group_alive(pgid):
+    """True while any non-zombie process is in process group pgid."""
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and fields[0] != 'Z' and int(fields[2]) == pgid:
+            return True
+    return False
+
+
 def install_signal_handlers():
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
+
+
+def ignore_signals():
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def run(cmd, check=False, timeout=30):
@@ -157,6 +208,8 @@ class Lab:
             self.addr6[name] = isp.subscriber_ip6(sw, port - 1)
         self.sessions = {}
         self.session_seq = 0
+        self.pids = set()  # every process this lab started, for the leftover check
+        self.pgids = set()  # controller process groups (tsx forks node)
 
     # ---- names this lab owns (clean-up removes exactly these) ----
 
@@ -186,6 +239,7 @@ class Lab:
             self.net.addController(RemoteController('c0', ip='127.0.0.1', port=self.of_port))
         self.net.build()
         self.net.start()
+        self.pids.update(n.pid for n in self.net.hosts + self.net.switches if n.pid)
         self.start_servers()
         if self.use_controller:
             self.wait_switches_enforced()
@@ -209,6 +263,21 @@ class Lab:
         self.remove_leftovers()
         if not keep_logs:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def leftovers(self):
+        """What stop() failed to remove: our bridges, veths and processes (empty when clean)."""
+        left = []
+        _, brs = run('ovs-vsctl --timeout=10 list-br')
+        left += ['bridge %s' % b for b in brs.split() if b in self.switch_names()]
+        _, links = run('ip -o link show')
+        mine = re.compile(r'^(%s)(-eth\d+)?$' % '|'.join(re.escape(n) for n in self.switch_names()))
+        for line in links.splitlines():
+            m = re.match(r'^\d+:\s+([^:@\s]+)', line)
+            if m and mine.match(m.group(1)):
+                left.append('link %s' % m.group(1))
+        left += ['process %d' % pid for pid in sorted(self.pids) if alive(pid)]
+        left += ['controller group %d' % g for g in sorted(self.pgids) if group_alive(g)]
+        return left
 
     def remove_leftovers(self):
         """Delete this lab's bridges and switch-side veths by exact name (never `mn -c`)."""
@@ -254,6 +323,7 @@ class Lab:
         logf.flush()
         self.controller = subprocess.Popen(cmd, cwd=REPO, stdout=logf, stderr=subprocess.STDOUT,
                                            stdin=subprocess.DEVNULL, start_new_session=True)
+        self.pgids.add(self.controller.pid)
         logf.close()
 
         def listening():
@@ -320,6 +390,7 @@ class Lab:
                         stdout=log, stderr=subprocess.STDOUT)
             log.close()
             self.servers.append(p)
+            self.pids.add(p.pid)
         for name in ('mta', 'mx', 'web'):
             wait_for(lambda n=name: 'listening' in self.server_log(n), 20, 0.1,
                      '%s to listen' % name)
@@ -346,6 +417,7 @@ class Lab:
         if out:
             stdout.close()
         self.procs.append(p)
+        self.pids.add(p.pid)
         return p
 
     def readdress(self, host, new4=None, new6=None):
