@@ -198,6 +198,7 @@ class Lab:
         self.of_port = free_port()
         self.acct_port = free_port(socket.SOCK_DGRAM)
         self.coa_port = free_port(socket.SOCK_DGRAM)
+        self.api_port = free_port()
         self.topo = isp.IspTopo(k, m, bots)
         # name -> (access switch number, OpenFlow port) for every subscriber host
         self.ports = {name: (sw, port) for name, sw, port in self.topo.subscribers}
@@ -517,9 +518,11 @@ class Lab:
 
     def coa(self, host, filter_id):
         """RFC 5176 CoA-Request naming the host's port; returns once CoA-ACK arrives."""
-        attrs = self.nas_attrs(host) + [('Filter-Id', '"%s"' % filter_id)]
-        if host in self.sessions:
-            attrs.append(('Acct-Session-Id', '"%s"' % self.sessions[host]))
+        # Acct-Session-Id identifies the session (and so the port); NAS-Identifier
+        # and NAS-Port only help the port mapping (src/radius/coa.ts).
+        sw, port = self.ports[host]
+        attrs = [('Acct-Session-Id', '"%s"' % self.sessions[host]), ('NAS-Identifier', '"a%d"' % sw),
+                 ('NAS-Port', str(port)), ('Filter-Id', '"%s"' % filter_id)]
         rc, out = self.radclient('coa', self.coa_port, attrs)
         if rc != 0 or 'CoA-ACK' not in out:
             raise AssertionError('CoA %s for %s not acknowledged: %s'
@@ -538,8 +541,38 @@ def deep_merge(base, over):
 
 
 def lab_config(lab):
-    """Controller config for the lab topology (schema: src/app/config.ts)."""
-    return {}
+    """Controller config for the lab topology (schema: src/app/config-schema.ts).
+
+    Access switch ak: dpid k, uplink port 1, subscribers (and bots) on the
+    rest; agg: dpid 0x100, every port an uplink. NAS-Identifier "ak" and
+    NAS-Port = the OpenFlow port map a RADIUS session to (k, port).
+    """
+    switches, rules, names = [], [], {}
+    for sw in range(1, lab.k + 1):
+        last = 1 + lab.m + (lab.bots if sw == lab.k else 0)
+        switches.append({'dpid': sw, 'name': 'a%d' % sw, 'uplinks': [1],
+                         'subscriber_ports': '2-%d' % last})
+        rules.append({'kind': 'nas-port', 'nas': 'a%d' % sw, 'switch': 'a%d' % sw})
+        names['a%d' % sw] = sw
+    switches.append({'dpid': '0x%x' % isp.AGG_DPID, 'name': 'agg',
+                     'uplinks': '1-%d' % (lab.k + 3), 'subscriber_ports': []})
+    return {
+        'openflow': {'host': '127.0.0.1', 'port': lab.of_port},
+        'switches': switches,
+        'mtas': [isp.MTA4 + '/32', isp.MTA6 + '/128'],
+        'blocked_ports': [25],
+        'continue': {'output': 'NORMAL'},
+        'default_policy': 'block',
+        'radius': {
+            'accounting': {'host': '127.0.0.1', 'port': lab.acct_port},
+            'coa': {'host': '127.0.0.1', 'port': lab.coa_port},
+            'clients': [{'address': '127.0.0.1', 'secret': RADIUS_SECRET, 'name': 'lab-nas'}],
+            'mapping': {'rules': rules, 'switches': names},
+        },
+        'store': {'kind': 'embedded', 'path': os.path.join(lab.tmp, 'data')},
+        'api': {'enabled': True, 'host': '127.0.0.1', 'port': lab.api_port},
+        'log': {'format': 'json', 'level': 'info'},
+    }
 
 
 class LabTest:
