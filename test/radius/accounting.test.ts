@@ -1,0 +1,265 @@
+import assert from 'assert';
+import { AccountingServer, eventFromAccounting } from '../../src/radius/accounting';
+import { decodePacket, encodePacket, getString, verifyResponse } from '../../src/radius/codec';
+import { compileMapping } from '../../src/radius/mapping';
+import type { SubscriberEvent } from '../../src/radius/events';
+import { MemoryStore } from './support/memory-store';
+import { acct, counted, front } from './support/harness';
+import { radclient, radclientAvailable } from './support/radclient';
+
+const SECRET = 'testing123';
+const peer = { address: '127.0.0.1', port: 40000 };
+const mapping = { rules: [{ kind: 'nas-port' as const, dpid: '1' }] };
+let serial = 0;
+
+function setup(opts: { clients?: { address: string; secret: string }[] } = {}) {
+  const store = new MemoryStore();
+  const clock = { t: 1_800_000_000_000 };
+  const name = `acct-test-${++serial}`;
+  const server = new AccountingServer({
+    store, name, host: '127.0.0.1', port: 0, now: () => clock.t, mapping,
+    clients: opts.clients ?? [{ address: '127.0.0.0/8', secret: SECRET }],
+  });
+  const events: SubscriberEvent[] = [];
+  const eventsSeenWhenPublished: number[] = [];
+  server.events$.subscribe((e) => { events.push(e); eventsSeenWhenPublished.push(store.events.length); });
+  return { store, clock, name, server, events, eventsSeenWhenPublished };
+}
+
+const startAttrs: [string, string | number | Buffer][] = [
+  ['Acct-Status-Type', 1], ['Acct-Session-Id', 's-1'], ['NAS-IP-Address', '192.0.2.1'], ['NAS-Port', 3], ['User-Name', 'alice'],
+  ['Framed-IP-Address', '100.64.0.9'], ['Framed-IPv6-Prefix', '2001:db8:1::/64'], ['Delegated-IPv6-Prefix', '2001:db8:2::/56'], ['Filter-Id', 'op25b-exempt'],
+];
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('radius accounting server (datagram handler)', () => {
+  it('records a Start, then answers with a valid Accounting-Response echoing Proxy-State, then publishes', async () => {
+    const { store, server, events, eventsSeenWhenPublished, clock } = setup();
+    const req = acct(9, [...startAttrs, ['Proxy-State', Buffer.from('relay-1')]]);
+    const reply = await server.handleDatagram(req, peer);
+    assert.ok(reply, 'answered');
+    const r = decodePacket(reply);
+    assert.strictEqual(r.code, 5);
+    assert.strictEqual(r.identifier, 9);
+    verifyResponse(r, decodePacket(req).authenticator, SECRET);
+    assert.strictEqual(getString(r, 'Proxy-State'), 'relay-1');
+    await tick();
+    assert.deepStrictEqual(store.events, [{
+      kind: 'start', nas: '192.0.2.1', sessionId: 's-1', key: { dpid: 1n, port: 3 }, dpid: 1n, port: 3, user: 'alice', framedIp: '100.64.0.9',
+      framedIpv6Prefix: '2001:db8:1::/64', delegatedIpv6Prefix: '2001:db8:2::/56', profile: 'exempt', eventTime: clock.t, receivedAt: clock.t,
+    }]);
+    assert.deepStrictEqual(events, store.events);
+    assert.deepStrictEqual(eventsSeenWhenPublished, [1], 'published only after the store recorded it');
+  });
+
+  it('eventTime is Event-Timestamp, else arrival minus Acct-Delay-Time', async () => {
+    const { store, server, clock } = setup();
+    await server.handleDatagram(acct(1, [...startAttrs, ['Event-Timestamp', 1_700_000_000]]), peer);
+    await server.handleDatagram(acct(2, [['Acct-Status-Type', 3], ['Acct-Session-Id', 's-1'], ['NAS-IP-Address', '192.0.2.1'], ['NAS-Port', 3], ['Acct-Delay-Time', 5]]), peer);
+    assert.deepStrictEqual(store.events.map((e) => [e.kind, e.eventTime, e.receivedAt]), [['start', 1_700_000_000_000, clock.t], ['interim', clock.t - 5000, clock.t]]);
+  });
+
+  it('Accounting-On / Off become nas-on / nas-off events without a port (Acct-Session-Id optional)', async () => {
+    const { store, server } = setup();
+    assert.ok(await server.handleDatagram(acct(1, [['Acct-Status-Type', 7], ['NAS-Identifier', 'bng-1']]), peer));
+    assert.ok(await server.handleDatagram(acct(2, [['Acct-Status-Type', 8], ['NAS-Identifier', 'bng-1'], ['Acct-Session-Id', '0']]), peer));
+    assert.deepStrictEqual(store.events.map((e) => [e.kind, e.nas, e.sessionId, e.key]), [['nas-on', 'bng-1', '', undefined], ['nas-off', 'bng-1', '', undefined]]);
+  });
+
+  it('RFC 5080 duplicate within the window: same reply bytes, applied once; after the window it is a new request', async () => {
+    const { store, server, clock, name } = setup();
+    const req = acct(4, startAttrs);
+    const r1 = await server.handleDatagram(req, peer);
+    clock.t += 29_000;
+    const r2 = await server.handleDatagram(req, peer);
+    assert.ok(r1 && r2);
+    assert.deepStrictEqual(r2, r1);
+    assert.strictEqual(store.events.length, 1);
+    assert.strictEqual(await counted(name, 'duplicate'), 1);
+    // Another source port is another request (RFC 5080 keys on address and port).
+    await server.handleDatagram(req, { ...peer, port: peer.port + 1 });
+    assert.strictEqual(store.events.length, 2);
+    clock.t += 31_000;
+    await server.handleDatagram(req, peer);
+    assert.strictEqual(store.events.length, 3);
+  });
+
+  it('a retransmission arriving while the first is being recorded is not applied twice', async () => {
+    const { store, server, name } = setup();
+    let release!: () => void;
+    store.gate = new Promise<void>((r) => { release = r; });
+    const req = acct(5, startAttrs);
+    const first = server.handleDatagram(req, peer);
+    const second = await server.handleDatagram(req, peer);
+    assert.strictEqual(second, undefined, 'dropped: the first answer will go to the same address, port and Identifier');
+    release();
+    assert.ok(await first);
+    assert.strictEqual(store.events.length, 1);
+    assert.strictEqual(await counted(name, 'duplicate_pending'), 1);
+    assert.ok(await server.handleDatagram(req, peer), 'a later retransmission gets the cached answer');
+    assert.strictEqual(store.events.length, 1);
+  });
+
+  it('no answer when the store fails, so the client retransmits; the retransmission is then recorded', async () => {
+    const { store, server, name } = setup();
+    store.failWith = new Error('disk full');
+    const req = acct(6, startAttrs);
+    assert.strictEqual(await server.handleDatagram(req, peer), undefined);
+    assert.strictEqual(await counted(name, 'store_error'), 1);
+    store.failWith = undefined;
+    assert.ok(await server.handleDatagram(req, peer));
+    assert.strictEqual(store.events.length, 1);
+  });
+
+  it('missing required attributes: no answer, counted rejected, nothing recorded', async () => {
+    const { store, server, name } = setup();
+    assert.strictEqual(await server.handleDatagram(acct(1, [['Acct-Status-Type', 1], ['NAS-IP-Address', '192.0.2.1'], ['NAS-Port', 3]]), peer), undefined);
+    assert.strictEqual(await server.handleDatagram(acct(2, [['Acct-Status-Type', 1], ['Acct-Session-Id', 'x'], ['NAS-Port', 3]]), peer), undefined);
+    assert.strictEqual(await server.handleDatagram(acct(3, [['Acct-Session-Id', 'x'], ['NAS-IP-Address', '192.0.2.1'], ['NAS-Port', 3]]), peer), undefined);
+    assert.strictEqual(await counted(name, 'rejected'), 3);
+    assert.strictEqual(store.events.length + store.audit.length, 0);
+  });
+
+  it('an event that maps to no port is recorded as an audit entry with its attributes, counted, and answered', async () => {
+    const { store, server, name } = setup();
+    const reply = await server.handleDatagram(acct(1, [['Acct-Status-Type', 1], ['Acct-Session-Id', 'u-1'], ['NAS-Identifier', 'bng-7'], ['NAS-Port-Id', 'nowhere']]), peer);
+    assert.ok(reply);
+    assert.strictEqual(store.events.length, 0);
+    assert.strictEqual(store.audit.length, 1);
+    const a = store.audit[0]!;
+    assert.strictEqual(a.action, 'radius-unmapped');
+    assert.strictEqual(a.reason, 'no mapping rule matched');
+    assert.deepStrictEqual((a.after as { attributes: Record<string, unknown> }).attributes['NAS-Port-Id'], 'nowhere');
+    assert.strictEqual(await counted(name, 'unmapped'), 1);
+  });
+
+  it('unknown client, bad authenticator, malformed and non-accounting codes get no answer and are counted', async () => {
+    const { store, server, name } = setup({ clients: [{ address: '192.0.2.0/24', secret: SECRET }] });
+    assert.strictEqual(await server.handleDatagram(acct(1, startAttrs), peer), undefined);
+    const ok = { address: '192.0.2.5', port: 1 };
+    assert.strictEqual(await server.handleDatagram(acct(1, startAttrs, 'wrong'), ok), undefined);
+    assert.strictEqual(await server.handleDatagram(Buffer.from([4, 1, 0, 10]), ok), undefined);
+    assert.strictEqual(await server.handleDatagram(encodePacket({ code: 1, identifier: 1, attributes: [['User-Name', 'x']] }, SECRET), ok), undefined);
+    assert.deepStrictEqual(
+      await Promise.all(['unknown_client', 'bad_authenticator', 'malformed', 'unsupported_code'].map((r) => counted(name, r))), [1, 1, 1, 1]);
+    assert.strictEqual(store.events.length, 0);
+  });
+
+  it('eventFromAccounting is pure and reads the profile from Class when Filter-Id is absent', () => {
+    const pkt = decodePacket(acct(1, [['Acct-Status-Type', 1], ['Acct-Session-Id', 'c'], ['NAS-IP-Address', '192.0.2.1'], ['NAS-Port', 2], ['Class', Buffer.from('op25b-exempt')]]));
+    const r = eventFromAccounting(pkt, { mapper: compileMapping(mapping), profileAttributes: ['Filter-Id', 'Class'], receivedAt: 5 });
+    assert.ok(r.ok && r.event.profile === 'exempt' && r.event.port === 2);
+    const odd = eventFromAccounting(decodePacket(acct(1, [['Acct-Status-Type', 1], ['Acct-Session-Id', 'c'], ['NAS-IP-Address', '192.0.2.1'], ['NAS-Port', 2], ['Filter-Id', 'gold']])),
+      { mapper: compileMapping(mapping), profileAttributes: ['Filter-Id'], receivedAt: 5 });
+    assert.ok(odd.ok && odd.event.profile === 'default' && odd.unknownProfile === 'gold');
+  });
+});
+
+describe('radius accounting server driven by radclient', function () {
+  before(function () {
+    if (!radclientAvailable()) {
+      console.log('  skipped: radclient not installed (apt-get install freeradius-utils)');
+      this.skip();
+    }
+  });
+
+  const base = 'NAS-IP-Address = 192.0.2.1\nNAS-Port = 3\n';
+
+  it('Start, Interim-Update, Stop, Accounting-On, Accounting-Off, with IPv6 prefixes', async () => {
+    const { store, server } = setup();
+    const { port } = await server.listen();
+    try {
+      const target = `127.0.0.1:${port}`;
+      const inputs = [
+        `Acct-Status-Type = Start\nAcct-Session-Id = "r-1"\n${base}User-Name = "bob"\nFramed-IP-Address = 100.64.0.7\nFramed-IPv6-Prefix = 2001:db8:7::/64\nDelegated-IPv6-Prefix = 2001:db8:70:100::/56\nEvent-Timestamp = 1700000000\n`,
+        `Acct-Status-Type = Interim-Update\nAcct-Session-Id = "r-1"\n${base}Framed-IP-Address = 100.64.0.8\nEvent-Timestamp = 1700000060\n`,
+        `Acct-Status-Type = Stop\nAcct-Session-Id = "r-1"\n${base}Event-Timestamp = 1700000120\nAcct-Terminate-Cause = User-Request\n`,
+        'Acct-Status-Type = Accounting-On\nNAS-IP-Address = 192.0.2.1\nAcct-Session-Id = "0"\n',
+        'Acct-Status-Type = Accounting-Off\nNAS-Identifier = "bng-1"\n',
+      ];
+      for (const input of inputs) {
+        const r = await radclient(target, 'acct', SECRET, input);
+        assert.deepStrictEqual(r.received, ['Accounting-Response'], r.stdout + r.stderr);
+      }
+      assert.deepStrictEqual(store.events.map((e) => [e.kind, e.sessionId, e.port, e.eventTime]), [
+        ['start', 'r-1', 3, 1_700_000_000_000], ['interim', 'r-1', 3, 1_700_000_060_000], ['stop', 'r-1', 3, 1_700_000_120_000],
+        ['nas-on', '', undefined, store.events[3]!.receivedAt], ['nas-off', '', undefined, store.events[4]!.receivedAt],
+      ]);
+      const s = store.events[0]!;
+      assert.deepStrictEqual([s.user, s.framedIp, s.framedIpv6Prefix, s.delegatedIpv6Prefix], ['bob', '100.64.0.7', '2001:db8:7::/64', '2001:db8:70:100::/56']);
+      assert.strictEqual(store.events[4]!.nas, 'bng-1');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers Status-Server (RFC 5997)', async () => {
+    const { server, name } = setup();
+    const { port } = await server.listen();
+    try {
+      const r = await radclient(`127.0.0.1:${port}`, 'status', SECRET, 'Message-Authenticator = 0x00\n');
+      assert.deepStrictEqual(r.received, ['Accounting-Response'], r.stdout + r.stderr);
+      assert.strictEqual(await counted(name, 'status_server'), 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a wrong secret gets no answer', async () => {
+    const { server, store, name } = setup();
+    const { port } = await server.listen();
+    try {
+      const r = await radclient(`127.0.0.1:${port}`, 'acct', 'not-the-secret', `Acct-Status-Type = Start\nAcct-Session-Id = "w"\n${base}`, { retries: 1, timeout: 1 });
+      assert.deepStrictEqual(r.received, []);
+      assert.notStrictEqual(r.status, 0);
+      assert.strictEqual(store.events.length, 0);
+      assert.strictEqual(await counted(name, 'bad_authenticator'), 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an unknown source gets no answer (clients exclude 127.0.0.1, radclient sends from it)', async () => {
+    const { server, store, name } = setup({ clients: [{ address: '127.0.0.2', secret: SECRET }] });
+    const { port } = await server.listen();
+    try {
+      const r = await radclient(`127.0.0.1:${port}`, 'acct', SECRET, `Acct-Status-Type = Start\nAcct-Session-Id = "u"\n${base}`, { retries: 1, timeout: 1 });
+      assert.deepStrictEqual(r.received, []);
+      assert.strictEqual(store.events.length, 0);
+      assert.strictEqual(await counted(name, 'unknown_client'), 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a retransmission (radclient -r, byte-identical) after a lost answer is answered again and applied once', async () => {
+    const { server, store, name } = setup();
+    const f = await front((m, p) => server.handleDatagram(m, p), { sendReply: (n) => n > 1 });
+    try {
+      const r = await radclient(`127.0.0.1:${f.port}`, 'acct', SECRET, `Acct-Status-Type = Start\nAcct-Session-Id = "rt"\n${base}`, { retries: 3, timeout: 1 });
+      assert.deepStrictEqual(r.received, ['Accounting-Response'], r.stdout + r.stderr);
+      assert.ok(f.received >= 2, 'radclient retransmitted');
+      assert.strictEqual(store.events.length, 1);
+      assert.strictEqual(await counted(name, 'duplicate'), f.received - 1);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('a retransmission arriving while the first is still being recorded is applied once', async () => {
+    const { server, store, name } = setup();
+    let release!: () => void;
+    store.gate = new Promise<void>((r) => { release = r; });
+    // Hold the store until radclient's retransmission has reached the server.
+    const f = await front((m, p) => server.handleDatagram(m, p), { onDatagram: (n) => { if (n === 2) setImmediate(release); } });
+    try {
+      const r = await radclient(`127.0.0.1:${f.port}`, 'acct', SECRET, `Acct-Status-Type = Start\nAcct-Session-Id = "rp"\n${base}`, { retries: 3, timeout: 1 });
+      assert.deepStrictEqual(r.received, ['Accounting-Response'], r.stdout + r.stderr);
+      assert.strictEqual(store.events.length, 1);
+      assert.strictEqual(await counted(name, 'duplicate_pending'), 1);
+    } finally {
+      await f.close();
+    }
+  });
+});
