@@ -191,6 +191,14 @@ export class Reconciler {
     return summarise(kss, res);
   }
 
+  /** Dump and repair now; returns the flow-mods the repair sent (confirmed ones). */
+  async auditDetailed(): Promise<{ adds: FlowModInput[]; deletes: FlowModInput[] }> {
+    if (this.pendingSync !== 'dump') this.pendingSync = 'audit';
+    const res = await this.enqueue(undefined);
+    const s = summarise(undefined, res);
+    return { adds: s.adds, deletes: s.deletes };
+  }
+
   /** Recompute every covered key and the switch-wide rules from the index (config reload): no dump. */
   async recomputeAll(): Promise<ChangeResult> {
     const live = this.livePorts();
@@ -269,7 +277,11 @@ export class Reconciler {
 
   private kick(): void {
     if (this.running) return;
-    this.running = this.loop().finally(() => { this.running = undefined; });
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      // stop() then start() while a batch was in flight: work queued meanwhile still runs.
+      if (!this.stopped && (this.dirty.size > 0 || this.pendingSync)) this.kick();
+    });
   }
 
   private async loop(): Promise<void> {

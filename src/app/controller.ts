@@ -1,0 +1,491 @@
+/**
+ * The OP25B controller: wires the switch channel, the RADIUS servers, the
+ * store, the policy and one reconciler per datapath.
+ *
+ *   switch events$ ──> connect: reconciler.start (dump, diff, adds, barrier, deletes)
+ *                      port-status: the port's attachment points
+ *   RADIUS recorded$ ─> in-memory port state (sessions) ─> reconciler.touch(affected ports)
+ *   CoA / NOC ────────> store.setOverride ─> port state ─> touch, ACK after the barrier
+ *
+ * The in-memory port state mirrors the store: loaded at start, then updated
+ * from each recorded event's ApplyResult (the store already applied the
+ * ordering rule: a stale Stop is `applied: false` and changes nothing here),
+ * so an event costs no store read.
+ */
+import { Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { Dpid, FlowStats } from '../openflow/types';
+import type { DesiredFlow, Override, PortKey, PortState, Session } from '../policy/types';
+import { portKeyString } from '../policy/types';
+import type { RecordedEvent } from '../radius/accounting';
+import type { SubscriberEvent } from '../radius/events';
+import type { CoaAction, CoaHandler, CoaMeta, CoaResult, CoaTarget } from '../radius/coa';
+import type { AuditEntry, AuditQuery, SessionRecord, Store } from '../store/types';
+import type { Datapath, FlowModInput, SwitchEvent } from '../switch/types';
+import type { FlowChange, NocBackend, OverrideRequest, PortView, SwitchInfo } from '../api/backend';
+import { Reconciler, SWITCH_WIDE, dpidHex, type ChangeResult, type ReconcileSource } from '../reconcile/reconciler';
+import { inCookieSpace, type CookieSpace } from '../reconcile/diff';
+import { logger as rootLogger, type Logger } from '../log';
+import { counter } from '../metrics';
+import type { Observable } from 'rxjs';
+
+/** What the controller needs from the configuration and the policy (pure functions). */
+export interface AppPolicy {
+  readonly space: CookieSpace;
+  /** Configured switch name, undefined for a switch the config does not know. */
+  switchName(dpid: Dpid): string | undefined;
+  /** Subscriber ports of a switch given its live ports (configured ranges, or every port but the uplinks). */
+  subscriberPorts(dpid: Dpid, live: ReadonlySet<number>): number[];
+  /** Number of subscriber ports the config assigns (for the API's switch list). */
+  configuredSubscriberPorts(dpid: Dpid): number;
+  isUplink(dpid: Dpid, port: number): boolean;
+  /** Default for a subscriber port with no session. */
+  defaultPolicy(dpid: Dpid): 'block' | 'allow';
+  /** Desired flows of one attachment point. */
+  portFlows(state: PortState, now: number): DesiredFlow[];
+  /** Switch-wide flows (safety net, uplinks, table-miss). */
+  switchFlows(dpid: Dpid, live: ReadonlySet<number>, now: number): DesiredFlow[];
+  /** The attachment point key string of a cookie, or SWITCH_WIDE. */
+  keyOfCookie(dpid: Dpid, cookie: bigint): string;
+}
+
+export interface ControllerOptions {
+  store: Store;
+  policy: AppPolicy;
+  /** Switch events (OpenFlowServer.events$). */
+  switchEvents$?: Observable<SwitchEvent>;
+  /** Recorded subscriber events (AccountingServer.recorded$, CoaServer.recorded$). */
+  recorded$?: Observable<RecordedEvent>[];
+  auditIntervalMs?: number;
+  scheduler?: SchedulerLike;
+  now?: () => number;
+  logger?: Logger;
+  /** Per-change log lines of the reconciler (default true). */
+  logChanges?: boolean;
+}
+
+const eventsTotal = counter('op25b_subscriber_events_total', 'Subscriber events seen by the controller', ['kind', 'result'] as const);
+
+const COA_OVERRIDE: Record<Exclude<CoaAction, 'default'>, Override['kind']> = {
+  'quarantine-smtp': 'quarantine-smtp', 'quarantine-all': 'quarantine-all', 'exempt': 'exempt',
+};
+
+export class Controller implements NocBackend, CoaHandler {
+  private policy: AppPolicy;
+  private readonly store: Store;
+  private readonly log: Logger;
+  private readonly scheduler: SchedulerLike;
+  private readonly now: () => number;
+  private readonly auditIntervalMs: number;
+  private readonly logChanges: boolean;
+  private readonly sessionsByKey = new Map<string, Session>();
+  private readonly overridesByKey = new Map<string, Override>();
+  private readonly expiryTimers = new Map<string, Subscription>();
+  private readonly reconcilers = new Map<Dpid, Reconciler>();
+  private readonly known = new Map<Dpid, Datapath>();
+  private readonly subs = new Subscription();
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.store = opts.store;
+    this.policy = opts.policy;
+    this.log = (opts.logger ?? rootLogger).child({ component: 'controller' });
+    this.scheduler = opts.scheduler ?? asyncScheduler;
+    this.now = opts.now ?? (() => this.scheduler.now());
+    this.auditIntervalMs = opts.auditIntervalMs ?? 30_000;
+    this.logChanges = opts.logChanges ?? true;
+  }
+
+  /** Load sessions and overrides from the store, then follow switch and subscriber events. */
+  async start(): Promise<void> {
+    for (const s of await this.store.sessions()) this.sessionsByKey.set(portKeyString(s.key), s);
+    for (const { key, override } of await this.store.overrides()) {
+      this.overridesByKey.set(portKeyString(key), override);
+      this.scheduleExpiry(key, override);
+    }
+    this.log.info('state loaded', { sessions: this.sessionsByKey.size, overrides: this.overridesByKey.size });
+    if (this.opts.switchEvents$) this.subs.add(this.opts.switchEvents$.subscribe((ev) => this.onSwitchEvent(ev)));
+    for (const r$ of this.opts.recorded$ ?? []) this.subs.add(r$.subscribe((r) => this.onRecorded(r)));
+  }
+
+  /** Stop following events and stop every reconciler (flows stay on the switches). Waits for work in flight. */
+  async stop(): Promise<void> {
+    this.subs.unsubscribe();
+    for (const t of this.expiryTimers.values()) t.unsubscribe();
+    this.expiryTimers.clear();
+    await Promise.allSettled([...this.pending]);
+    for (const rc of this.reconcilers.values()) {
+      await rc.idle().catch(() => undefined);
+      rc.stop();
+    }
+  }
+
+  /** Swap the policy (config reload) and reconcile every switch against the new desired state, from the index (no dump). */
+  async reload(policy: AppPolicy): Promise<ChangeResult[]> {
+    this.policy = policy;
+    const out: ChangeResult[] = [];
+    for (const rc of this.reconcilers.values()) {
+      if (rc.datapath.connected) out.push(await rc.recomputeAll());
+    }
+    return out;
+  }
+
+  reconciler(dpid: Dpid): Reconciler | undefined {
+    return this.reconcilers.get(dpid);
+  }
+
+  /** Resolves when no event work and no reconciler batch is in flight. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    for (const rc of this.reconcilers.values()) await rc.idle();
+  }
+
+  // -------------------------------------------------------------------------
+  // State
+
+  stateOf(key: PortKey): PortState {
+    const ks = portKeyString(key);
+    const st: PortState = { key };
+    const s = this.sessionsByKey.get(ks);
+    if (s) st.session = s;
+    const o = this.overridesByKey.get(ks);
+    if (o && (o.expiresAt === undefined || o.expiresAt > this.now())) st.override = o;
+    return st;
+  }
+
+  private sourceFor(): ReconcileSource {
+    const ctl = this;
+    return {
+      get space() { return ctl.policy.space; },
+      keys: (dpid, live) => {
+        const out = new Map<string, PortKey>();
+        for (const p of this.policy.subscriberPorts(dpid, live)) out.set(portKeyString({ dpid, port: p }), { dpid, port: p });
+        for (const [ks, s] of this.sessionsByKey) if (s.key.dpid === dpid) out.set(ks, s.key);
+        for (const ks of this.overridesByKey.keys()) {
+          const k = parseKs(ks);
+          if (k.dpid === dpid) out.set(ks, k);
+        }
+        return [...out.values()];
+      },
+      covers: (key, live) => {
+        const ks = portKeyString(key);
+        if (this.sessionsByKey.has(ks) || this.overridesByKey.has(ks)) return true;
+        if (key.vlan !== undefined) return false;
+        return live.has(key.port) && this.policy.subscriberPorts(key.dpid, new Set([key.port])).includes(key.port);
+      },
+      portFlows: (key) => this.policy.portFlows(this.stateOf(key), this.now()),
+      switchFlows: (dpid, live) => this.policy.switchFlows(dpid, live, this.now()),
+      keyOfCookie: (dpid, cookie) => this.policy.keyOfCookie(dpid, cookie),
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Switch events
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  private onSwitchEvent(ev: SwitchEvent): void {
+    const dpid = dpidHex(ev.dpid);
+    switch (ev.type) {
+      case 'connected': {
+        this.known.set(ev.dpid, ev.datapath);
+        let rc = this.reconcilers.get(ev.dpid);
+        const name = this.policy.switchName(ev.dpid);
+        this.log.info('switch connected', { dpid, name, peer: ev.datapath.peer, ports: ev.ports.length });
+        if (!rc) {
+          rc = new Reconciler(ev.datapath, this.sourceFor(), {
+            auditIntervalMs: this.auditIntervalMs, scheduler: this.scheduler, logger: this.opts.logger ?? rootLogger,
+            logChanges: this.logChanges,
+          });
+          this.reconcilers.set(ev.dpid, rc);
+          this.track(rc.start()).catch((e: unknown) => this.log.error('initial sync failed', { dpid, error: errText(e) }));
+        } else {
+          this.track(rc.attach(ev.datapath)).catch((e: unknown) => this.log.error('sync after reconnect failed', { dpid, error: errText(e) }));
+        }
+        break;
+      }
+      case 'disconnected': {
+        this.log.warn('switch disconnected', { dpid, reason: ev.reason });
+        const rc = this.reconcilers.get(ev.dpid);
+        rc?.stop();
+        break;
+      }
+      case 'port-status': {
+        const rc = this.reconcilers.get(ev.dpid);
+        this.log.info('port status', { dpid, port: ev.port.port_no, name: ev.port.name, reason: ev.reason });
+        if (rc && ev.reason !== 'modify') this.track(rc.portChanged(ev.port.port_no)).catch(() => undefined);
+        break;
+      }
+      case 'error':
+        this.log.warn('switch error', { dpid, xid: ev.xid, error: `${ev.error.typeName}/${ev.error.codeName}` });
+        break;
+      case 'flow-removed':
+        break;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Subscriber events
+
+  /** Apply a recorded subscriber event to the port state and reconcile the affected ports. */
+  onRecorded(r: RecordedEvent): Promise<ChangeResult[]> {
+    const ev = r.event;
+    const key = ev.key ?? (ev.dpid !== undefined && ev.port !== undefined ? { dpid: ev.dpid, port: ev.port } : undefined);
+    const meta = {
+      kind: ev.kind, nas: ev.nas, session: ev.sessionId || undefined,
+      dpid: key ? dpidHex(key.dpid) : undefined, port: key?.port, vlan: key?.vlan, profile: ev.profile,
+    };
+    eventsTotal.inc({ kind: ev.kind, result: r.result.applied ? 'applied' : 'ignored' });
+    if (!r.result.applied) {
+      this.log.info('subscriber event ignored', { ...meta, result: r.result.ignored ?? 'not applied' });
+      return Promise.resolve([]);
+    }
+    this.log.info('subscriber event', { ...meta, result: 'applied', affected: r.result.affected.length });
+    switch (ev.kind) {
+      case 'start':
+      case 'interim':
+        if (key) this.sessionsByKey.set(portKeyString(key), this.sessionFrom(ev, key));
+        break;
+      case 'stop':
+        if (key) this.sessionsByKey.delete(portKeyString(key));
+        for (const k of r.result.affected) {
+          const s = this.sessionsByKey.get(portKeyString(k));
+          if (s && s.nas === ev.nas && s.sessionId === ev.sessionId) this.sessionsByKey.delete(portKeyString(k));
+        }
+        break;
+      case 'nas-on':
+      case 'nas-off':
+        for (const k of r.result.affected) {
+          const s = this.sessionsByKey.get(portKeyString(k));
+          if (s && s.nas === ev.nas && s.startedAt <= ev.eventTime) this.sessionsByKey.delete(portKeyString(k));
+        }
+        break;
+    }
+    const keys = r.result.affected.length > 0 ? r.result.affected : key ? [key] : [];
+    return this.track(this.touch(keys));
+  }
+
+  private sessionFrom(ev: SubscriberEvent, key: PortKey): Session {
+    const prev = this.sessionsByKey.get(portKeyString(key));
+    const same = prev && prev.nas === ev.nas && prev.sessionId === ev.sessionId;
+    const s: Session = {
+      nas: ev.nas, sessionId: ev.sessionId, key, profile: ev.profile,
+      startedAt: same ? prev.startedAt : ev.eventTime, updatedAt: ev.eventTime,
+    };
+    const u = ev.user ?? (same ? prev.user : undefined); if (u !== undefined) s.user = u;
+    if (ev.framedIp !== undefined) s.framedIp = ev.framedIp;
+    if (ev.framedIpv6Prefix !== undefined) s.framedIpv6Prefix = ev.framedIpv6Prefix;
+    if (ev.delegatedIpv6Prefix !== undefined) s.delegatedIpv6Prefix = ev.delegatedIpv6Prefix;
+    return s;
+  }
+
+  /** Reconcile attachment points on their switches; a switch not connected yields confirmed: false. */
+  async touch(keys: PortKey[]): Promise<ChangeResult[]> {
+    const byDp = new Map<Dpid, PortKey[]>();
+    for (const k of keys) {
+      const l = byDp.get(k.dpid) ?? [];
+      l.push(k);
+      byDp.set(k.dpid, l);
+    }
+    const out: ChangeResult[] = [];
+    await Promise.all([...byDp].map(async ([dpid, ks]) => {
+      const rc = this.reconcilers.get(dpid);
+      if (!rc || !rc.datapath.connected) {
+        out.push({ confirmed: false, adds: [], deletes: [], errors: ['switch not connected'] });
+        return;
+      }
+      try {
+        out.push(await rc.touch(ks));
+      } catch (e) {
+        out.push({ confirmed: false, adds: [], deletes: [], errors: [errText(e)] });
+      }
+    }));
+    return out;
+  }
+
+  // -------------------------------------------------------------------------
+  // Overrides (NOC API and RADIUS CoA)
+
+  async setOverride(key: PortKey, req: OverrideRequest): Promise<{ confirmed: boolean; change: FlowChange }> {
+    const ks = portKeyString(key);
+    const before = this.overridesByKey.get(ks);
+    const audit = {
+      actor: req.actor, action: req.override ? `override:${req.override.kind}` : 'override:clear', key,
+      reason: req.reason, before, after: req.override, at: this.now(),
+      ...(req.ticket !== undefined ? { ticket: req.ticket } : {}),
+    };
+    await this.store.setOverride(key, req.override, audit);
+    if (req.override) this.overridesByKey.set(ks, req.override); else this.overridesByKey.delete(ks);
+    this.expiryTimers.get(ks)?.unsubscribe();
+    this.expiryTimers.delete(ks);
+    if (req.override) this.scheduleExpiry(key, req.override);
+    const [r] = await this.touch([key]);
+    const confirmed = r?.confirmed ?? false;
+    this.log.info('override', {
+      dpid: dpidHex(key.dpid), port: key.port, vlan: key.vlan, override: req.override?.kind ?? 'cleared',
+      actor: req.actor, result: confirmed ? 'confirmed' : `not confirmed: ${(r?.errors ?? []).join(',')}`,
+    });
+    return { confirmed, change: { adds: r?.adds ?? [], deletes: r?.deletes ?? [] } };
+  }
+
+  async planOverride(key: PortKey, override: Override | undefined): Promise<FlowChange> {
+    const st = this.stateOf(key);
+    if (override) st.override = override; else delete st.override;
+    const rc = this.reconcilers.get(key.dpid);
+    const flows = this.policy.portFlows(st, this.now());
+    if (!rc) return { adds: flows.map((f) => ({ ...addLike(f) })), deletes: [] };
+    return rc.plan(key, flows);
+  }
+
+  private scheduleExpiry(key: PortKey, o: Override): void {
+    if (o.expiresAt === undefined) return;
+    const ks = portKeyString(key);
+    const delay = Math.max(0, Math.min(o.expiresAt - this.now(), 2 ** 31 - 1));
+    const t = this.scheduler.schedule(() => {
+      this.expiryTimers.delete(ks);
+      const cur = this.overridesByKey.get(ks);
+      if (cur !== o) return;
+      if ((o.expiresAt ?? 0) > this.now()) { this.scheduleExpiry(key, o); return; }
+      this.track(this.setOverride(key, { override: undefined, actor: 'expiry', reason: `override ${o.kind} expired` }))
+        .catch((e: unknown) => this.log.error('override expiry failed', { dpid: dpidHex(key.dpid), port: key.port, error: errText(e) }));
+    }, delay);
+    this.expiryTimers.set(ks, t);
+  }
+
+  async applyOverride(target: CoaTarget, action: CoaAction, meta: CoaMeta): Promise<CoaResult> {
+    const override: Override | undefined = action === 'default'
+      ? undefined
+      : { kind: COA_OVERRIDE[action], actor: meta.actor, reason: meta.reason, createdAt: meta.receivedAt };
+    const r = await this.setOverride(target.key, { override, actor: meta.actor, reason: meta.reason });
+    return r.confirmed ? { ok: true } : { ok: false, errorCause: 506 };
+  }
+
+  // -------------------------------------------------------------------------
+  // NocBackend
+
+  switches(): SwitchInfo[] {
+    const out: SwitchInfo[] = [];
+    for (const [dpid, dp] of this.known) {
+      const info: SwitchInfo = {
+        dpid, connected: dp.connected, ports: dp.connected ? dp.ports.size : 0,
+        subscriberPorts: this.policy.configuredSubscriberPorts(dpid), peer: dp.peer,
+      };
+      const name = this.policy.switchName(dpid);
+      if (name !== undefined) info.name = name;
+      out.push(info);
+    }
+    return out;
+  }
+
+  datapath(dpid: Dpid): Datapath | undefined {
+    const dp = this.known.get(dpid);
+    return dp?.connected ? dp : undefined;
+  }
+
+  get datapaths(): ReadonlyMap<Dpid, Datapath> {
+    return this.known;
+  }
+
+  async ports(dpid?: Dpid): Promise<PortView[]> {
+    const keys = new Map<string, PortKey>();
+    for (const [d, dp] of this.known) {
+      if (dpid !== undefined && d !== dpid) continue;
+      const live = new Set(dp.ports.keys());
+      for (const p of live) keys.set(portKeyString({ dpid: d, port: p }), { dpid: d, port: p });
+    }
+    for (const s of this.sessionsByKey.values()) if (dpid === undefined || s.key.dpid === dpid) keys.set(portKeyString(s.key), s.key);
+    for (const ks of this.overridesByKey.keys()) { const k = parseKs(ks); if (dpid === undefined || k.dpid === dpid) keys.set(ks, k); }
+    return [...keys.values()].map((k) => this.view(k));
+  }
+
+  async port(key: PortKey): Promise<PortView | undefined> {
+    return this.view(key);
+  }
+
+  /** The effective state of one attachment point. */
+  portStatus(key: PortKey): PortView & { installed: { priority: number; cookie: bigint }[] } {
+    const rc = this.reconcilers.get(key.dpid);
+    return { ...this.view(key), installed: rc ? rc.installed(key) : [] };
+  }
+
+  private view(key: PortKey): PortView {
+    const st = this.stateOf(key);
+    const dp = this.known.get(key.dpid);
+    const v: PortView = { key, effective: 'blocked', reason: 'default' };
+    const name = dp?.ports.get(key.port)?.name;
+    if (name !== undefined) v.name = name;
+    if (st.session) v.session = st.session;
+    if (st.override) v.override = st.override;
+    if (key.vlan === undefined && this.policy.isUplink(key.dpid, key.port)) {
+      v.effective = 'uplink'; v.reason = 'default';
+    } else if (st.override) {
+      v.reason = 'override';
+      v.effective = st.override.kind === 'exempt' ? 'allowed' : st.override.kind === 'quarantine-all' ? 'quarantined-all' : 'quarantined-smtp';
+    } else if (st.session?.profile === 'exempt') {
+      v.effective = 'allowed'; v.reason = 'session-profile';
+    } else if (st.session) {
+      v.effective = 'blocked'; v.reason = 'session';
+    } else {
+      v.effective = this.policy.defaultPolicy(key.dpid) === 'allow' ? 'allowed' : 'blocked';
+    }
+    return v;
+  }
+
+  sessions(filter?: { key?: PortKey; nas?: string }): Promise<Session[]> {
+    return this.store.sessions(filter);
+  }
+
+  audit(q: AuditQuery): Promise<AuditEntry[]> {
+    return this.store.queryAudit(q);
+  }
+
+  whois(address: string, at: number): Promise<SessionRecord[]> {
+    return this.store.whois(address, at);
+  }
+
+  async reconcileNow(dpid: Dpid): Promise<FlowChange> {
+    const rc = this.reconcilers.get(dpid);
+    if (!rc || !rc.datapath.connected) throw new Error(`switch ${dpidHex(dpid)} is not connected`);
+    return rc.auditDetailed();
+  }
+
+  isOp25bCookie(cookie: bigint): boolean {
+    return inCookieSpace(cookie, this.policy.space);
+  }
+
+  async op25bFlows(dpid: Dpid): Promise<FlowStats[]> {
+    const dp = this.datapath(dpid);
+    if (!dp) throw new Error(`switch ${dpidHex(dpid)} is not connected`);
+    const s = this.policy.space;
+    return (await dp.dumpFlows({ table_id: 0xff, cookie: s.cookie, cookie_mask: s.mask })).filter((f) => inCookieSpace(f.cookie, s));
+  }
+
+  get store_(): Store {
+    return this.store;
+  }
+}
+
+function addLike(f: DesiredFlow): FlowModInput {
+  return {
+    cookie: f.cookie, cookie_mask: 0n, table_id: f.table_id, command: 0, idle_timeout: 0, hard_timeout: 0,
+    priority: f.priority, buffer_id: 0xffffffff, out_port: 0xffffffff, out_group: 0xffffffff, flags: 0,
+    match: f.match, instructions: f.instructions,
+  };
+}
+
+function parseKs(ks: string): PortKey {
+  const m = /^([0-9a-f]{16}):(\d+)(?:\.(\d+))?$/.exec(ks);
+  if (!m) throw new Error(`bad key ${ks}`);
+  const k: PortKey = { dpid: BigInt('0x' + m[1]), port: Number(m[2]) };
+  if (m[3] !== undefined) k.vlan = Number(m[3]);
+  return k;
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export { SWITCH_WIDE };
