@@ -153,9 +153,9 @@ export class Controller implements NocBackend, CoaHandler {
   }
 
   private sourceFor(): ReconcileSource {
-    const ctl = this;
+    const policy = (): AppPolicy => this.policy;
     return {
-      get space() { return ctl.policy.space; },
+      get space() { return policy().space; },
       keys: (dpid, live) => {
         const out = new Map<string, PortKey>();
         for (const p of this.policy.subscriberPorts(dpid, live)) out.set(portKeyString({ dpid, port: p }), { dpid, port: p });
