@@ -4,6 +4,7 @@
  * module (register(program)); this file only assembles them.
  */
 import { Command } from 'commander';
+import { registerCheckConfig } from './check-config';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .description('OP25B controller: Outbound Port 25 Blocking on OpenFlow 1.3 access switches')
     .showHelpAfterError();
   // Subcommand registrations (one line per area):
+  registerCheckConfig(program);
   return program;
 }
 
