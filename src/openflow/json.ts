@@ -235,7 +235,7 @@ function oxmIn(v: unknown, path: string): OxmEntry {
 }
 
 /** Length of ofp_match before padding (Ryu's OFPMatch.length). */
-function matchLen(m: Match): number {
+export function matchLen(m: Match): number {
   let n = 4;
   for (const e of m) n += oxmSize(e);
   return n;
@@ -393,7 +393,7 @@ function instructionIn(v: unknown, path: string): Instruction {
   }
 }
 
-function instructionLen(i: Instruction): number {
+export function instructionLen(i: Instruction): number {
   switch (i.type) {
     case 'WRITE_METADATA': return 24;
     case 'WRITE_ACTIONS': case 'APPLY_ACTIONS': return 8 + actionsLen(i.actions);
@@ -401,6 +401,11 @@ function instructionLen(i: Instruction): number {
     case 'OPAQUE': return pad8(4 + i.data.length);
     default: return 8;
   }
+}
+
+/** ofp_flow_stats.length: 48 fixed bytes, the padded match, the instructions. */
+export function flowStatsLength(f: { match: Match; instructions: readonly Instruction[] }): number {
+  return 48 + pad8(matchLen(f.match)) + f.instructions.reduce((n, i) => n + instructionLen(i), 0);
 }
 
 export function instructionsToJson(l: readonly Instruction[]): JsonDict[] {
@@ -585,7 +590,7 @@ function mpReplyOut(m: MultipartReply): JsonDict {
         OFPFlowStats: {
           byte_count: u64out(f.byte_count), cookie: u64out(f.cookie), duration_nsec: f.duration_nsec, duration_sec: f.duration_sec,
           flags: f.flags, hard_timeout: f.hard_timeout, idle_timeout: f.idle_timeout, instructions: instructionsToJson(f.instructions),
-          length: 48 + pad8(matchLen(f.match)) + f.instructions.reduce((n, i) => n + instructionLen(i), 0),
+          length: flowStatsLength(f),
           match: matchToJson(f.match), packet_count: u64out(f.packet_count), priority: f.priority, table_id: f.table_id,
         },
       }));
