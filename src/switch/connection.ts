@@ -103,6 +103,7 @@ export class Connection implements Datapath {
   private helloTimer: Subscription | undefined;
   private stallTimer: Subscription | undefined;
   private rxSinceTick = true;
+  private firstTypeChecked = false;
   private misses = 0;
   private readonly queue: Buffer[] = [];
   private queueBytes = 0;
@@ -358,6 +359,19 @@ export class Connection implements Datapath {
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.rxSinceTick = true;
+    if (this.state === 'hello' && !this.firstTypeChecked && chunk.length >= 2) {
+      // Spec 6.3.1: the first message is a HELLO. Bytes whose type is not even an OpenFlow 1.x type
+      // (an HTTP request, TLS to a TCP port...) fail now rather than after the framer waits for a
+      // length they made up.
+      this.firstTypeChecked = true;
+      if ((chunk[1] as number) > OFPT_MAX_1_3) {
+        this.hooks.protocolError('OF_ERR_BAD_TYPE');
+        this.log.warn('not an OpenFlow HELLO from switch', { bytes: chunk.subarray(0, 16).toString('hex') });
+        this.send({ type: 'ERROR', xid: chunk.length >= 8 ? chunk.readUInt32BE(4) : 0, err_type: OFPET_BAD_REQUEST, code: OFPBRC_BAD_TYPE, data: Buffer.from(chunk.subarray(0, ERROR_DATA_BYTES)) });
+        this.shutdown(`not OpenFlow: first message type ${chunk[1] as number} (bytes ${chunk.subarray(0, 8).toString('hex')})`, 'end');
+        return;
+      }
+    }
     let frames: Buffer[];
     try {
       frames = this.framer.push(chunk);

@@ -292,6 +292,7 @@ describe('switch channel (fake switch over loopback TCP)', function () {
     ['an unknown message type', Buffer.from('04c80008000000aa', 'hex'), 1, 0xaa],
     ['a length above maxMessageLength', Buffer.concat([Buffer.from('0402138800000005', 'hex'), Buffer.alloc(64)]), 6],
     ['a body shorter than its type needs', Buffer.from('04060010000000070000000000000001', 'hex'), 6],
+    ['a message with another version', Buffer.from('0102000800000005', 'hex'), 0],
   ];
   for (const [name, bytes, code, xid] of malformed) {
     it(`answers ${name} with OFPT_ERROR BAD_REQUEST, closes, and other switches carry on`, async () => {
@@ -342,6 +343,17 @@ describe('switch channel (fake switch over loopback TCP)', function () {
     assert.equal(server.datapath(0x101n)?.connected, true);
     hung.socket.resume();
     assert.ok(good.received.length > 0);
+  });
+
+  it('answers bytes that are not OpenFlow at all (an HTTP request) at once, without waiting for a made-up length', async () => {
+    await start();
+    const sw = await FakeSwitch.connect(port, { dpid: 0x121n }, false);
+    fakes.push(sw);
+    sw.sendRaw(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const err = await sw.waitFor((m) => m.type === 'ERROR', 'ERROR');
+    assert.ok(err.type === 'ERROR' && err.err_type === 1 && err.code === 1, 'OFPET_BAD_REQUEST/OFPBRC_BAD_TYPE');
+    await sw.closed;
+    assert.equal(log.events.length, 0);
   });
 
   it('rejects calls on a closed datapath with SWITCH_ERR_DISCONNECTED', async () => {

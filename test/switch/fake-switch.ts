@@ -4,6 +4,7 @@
  * itself; a test's `onMessage` runs first and may take over any message.
  */
 import * as net from 'net';
+import * as tls from 'tls';
 import { decode, encode, Framer } from '../../src/openflow';
 import type { Desc, OfMessage, Port } from '../../src/openflow/types';
 
@@ -73,11 +74,12 @@ export class FakeSwitch {
     });
   }
 
-  static connect(port: number, opts: FakeSwitchOptions, sendHello = true): Promise<FakeSwitch> {
+  /** With `tlsOptions`, connects over TLS (as OVS's ssl: target does). */
+  static connect(port: number, opts: FakeSwitchOptions, sendHello = true, tlsOptions?: tls.ConnectionOptions): Promise<FakeSwitch> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1');
+      const socket = tlsOptions ? tls.connect({ ...tlsOptions, port, host: '127.0.0.1' }) : net.connect(port, '127.0.0.1');
       socket.once('error', reject);
-      socket.once('connect', () => {
+      socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
         socket.off('error', reject);
         const sw = new FakeSwitch(socket, opts);
         if (sendHello) {
