@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerCheckConfig } from './check-config';
+import { registerOfp } from './ofp';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   // Subcommand registrations (one line per area):
   registerCheckConfig(program);
+  registerOfp(program);
   return program;
 }
 
