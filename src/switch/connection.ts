@@ -123,7 +123,11 @@ export class Connection implements Datapath {
     this.framer = new Framer(opts.maxMessageLength === undefined ? {} : { maxLength: opts.maxMessageLength });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.flush());
+    socket.on('drain', () => {
+      this.stallTimer?.unsubscribe();
+      this.stallTimer = undefined;
+      this.flush();
+    });
     socket.on('error', (e: Error) => { this.socketError = e.message; });
     socket.on('close', () => {
       this.shutdown(this.socketError ? `socket error: ${this.socketError}` : 'connection closed by switch', 'destroy');
@@ -332,13 +336,14 @@ export class Connection implements Datapath {
       this.queueBytes -= bytes;
       this.socket.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, bytes));
     }
-    this.stallTimer?.unsubscribe();
-    this.stallTimer = undefined;
-    if (this.queue.length > 0 || this.socket.writableNeedDrain) {
-      // Still blocked: a switch that takes nothing for a whole request timeout is hung.
-      const queued = this.queuedBytes;
+    if (this.queue.length === 0 && !this.socket.writableNeedDrain) {
+      this.stallTimer?.unsubscribe();
+      this.stallTimer = undefined;
+    } else if (!this.stallTimer) {
+      // Blocked. Only a 'drain' (progress) disarms this: more writes to a hung switch must not.
+      const since = Date.now();
       this.stallTimer = this.opts.scheduler.schedule(() => {
-        this.shutdown(`switch stopped reading: ${queued} bytes unsent for ${this.opts.requestTimeoutMs} ms`, 'destroy');
+        this.shutdown(`switch stopped reading: ${this.queuedBytes} bytes unsent, no progress for ${Date.now() - since} ms`, 'destroy');
       }, this.opts.requestTimeoutMs);
     }
     if (this.queuedBytes <= this.highWater && this.drainWaiters.length > 0) {

@@ -356,6 +356,25 @@ describe('switch channel (fake switch over loopback TCP)', function () {
     assert.equal(log.events.length, 0);
   });
 
+  it('closes a switch that takes no bytes for a whole request timeout, even under the queue bound', async () => {
+    await start({ requestTimeoutMs: 300, maxQueuedBytes: 1024 * 1024 * 1024, echoIntervalMs: 60000 });
+    const hung = await connect({ dpid: 0x131n });
+    const ev = await log.wait(isConnected(0x131n), 'connected');
+    assert.ok(ev.type === 'connected');
+    hung.socket.pause();
+    const gone = log.wait(isDisconnected(0x131n), 'disconnected', 20000);
+    const big = Buffer.alloc(60000, 0x55);
+    // More than loopback's socket buffers hold (a few MB), so the controller's own queue blocks.
+    for (let i = 0; i < 400 && ev.datapath.connected; i++) {
+      ev.datapath.request({ type: 'ECHO_REQUEST', xid: 0, data: big }).catch(() => undefined);
+      await new Promise((r) => setImmediate(r));
+    }
+    const disc = await gone;
+    assert.ok(disc.type === 'disconnected');
+    assert.match(disc.reason, /stopped reading/);
+    hung.socket.resume();
+  });
+
   it('rejects calls on a closed datapath with SWITCH_ERR_DISCONNECTED', async () => {
     await start();
     const sw = await connect({ dpid: 0x111n });
