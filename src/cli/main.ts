@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { registerCheckConfig } from './check-config';
 import { registerOfp } from './ofp';
+import { registerStart } from './start';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   // Subcommand registrations (one line per area):
   registerCheckConfig(program);
   registerOfp(program);
+  registerStart(program);
   return program;
 }
 
