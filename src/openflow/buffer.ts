@@ -87,12 +87,16 @@ export class Reader {
     return this.bytes(this.end - this.pos);
   }
 
-  /** A NUL-terminated string in a fixed-width field (ofp_port name, ofp_desc). */
+  /**
+   * A NUL-terminated string in a fixed-width field (ofp_port name, ofp_desc).
+   * Read as latin1: one character per byte, so any bytes a switch sends come
+   * back unchanged when re-encoded (ASCII, what switches send, is unaffected).
+   */
   str(width: number): string {
     if (this.pos + width > this.end) this.need(width, 'string');
     let stop = this.buf.indexOf(0, this.pos);
     if (stop < 0 || stop > this.pos + width) stop = this.pos + width;
-    const s = this.buf.toString('utf8', this.pos, stop);
+    const s = this.buf.toString('latin1', this.pos, stop);
     this.pos += width;
     return s;
   }
@@ -166,10 +170,16 @@ export class Writer {
     this.pos += b.length;
   }
 
-  /** A fixed-width, zero-filled string field; longer input is cut at the width. */
+  /**
+   * A fixed-width, zero-filled string field; longer input is cut at the width.
+   * latin1 when every character fits a byte (the inverse of Reader.str),
+   * UTF-8 otherwise.
+   */
   str(s: string, width: number): void {
     this.ensure(width);
-    const n = this.buf.write(s, this.pos, width, 'utf8');
+    // eslint-disable-next-line no-control-regex
+    const enc = /^[\u0000-\u00ff]*$/.test(s) ? 'latin1' : 'utf8';
+    const n = this.buf.write(s, this.pos, width, enc);
     this.buf.fill(0, this.pos + n, this.pos + width);
     this.pos += width;
   }

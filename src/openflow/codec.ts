@@ -503,8 +503,10 @@ function readBand(r: Reader): MeterBand {
   r.need(12, 'ofp_meter_band');
   const b = r.buf;
   const type = b.readUInt16BE(s);
-  const end = structLen(r, s + 2, b.readUInt16BE(s + 2), 12, 'ofp_meter_band');
+  const end = structLen(r, s + 2, b.readUInt16BE(s + 2), OFP_METER_BAND_LEN, 'ofp_meter_band');
   const len = end - s;
+  // Bands, like actions, are multiples of 8 bytes (experimenter bands included).
+  if ((len & 7) !== 0) r.fail('OF_ERR_BAD_LEN', `meter band length ${len} is not a multiple of 8`, s + 2);
   const rate = b.readUInt32BE(s + 4);
   const burst_size = b.readUInt32BE(s + 8);
   let band: MeterBand;
