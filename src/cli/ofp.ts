@@ -96,7 +96,7 @@ function hexLine(line: string): Buffer | string {
  * drops the pending bytes and decoding resumes at the next line.
  */
 function decodeHex(text: string, opts: DecodeOptions, res: RunResult): void {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let pendingLine = 0; // line where the pending message starts
   let streamOff = 0; // byte offset of pending[0] in the decoded stream
   const lines = text.split('\n');
