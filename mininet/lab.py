@@ -137,7 +137,7 @@ class BotSynFlood(LabTest):
 
     def test(self):
         lab, h = self.lab, 'bot1'
-        before = lab.drop_counter(h)
+        before, rx_before = lab.drop_counter(h), lab.port_rx_packets(h)
         logs = {n: os.path.join(lab.tmp, 'sniff-%s.txt' % n) for n in ('v4', 'v6', 'sub')}
         duration = 3.5
         sniffs = [lab.popen_tool('mx', 'sniff', 'mx-eth0', 25, lab.addr4[h], duration, out=logs['v4']),
@@ -169,9 +169,11 @@ class BotSynFlood(LabTest):
             if rise != last:
                 last, stable_since = rise, time.time()
             time.sleep(0.2)
+        rx = lab.port_rx_packets(h) - rx_before
         assert rise > 0, 'drop counters on bot1\'s port did not rise (sent %d)' % sent
-        return '%d SYNs in %.1fs, 0 reached mx (control: %d/%d to 587 did); drop n_packets +%d' % (
-            sent, blast_s, seen['sub'], self.CONTROL, rise)
+        assert rise >= sent // 2, 'drop flows counted %d of %d SYNs (port rx %d)' % (rise, sent, rx)
+        return '%d SYNs in %.1fs, 0 reached mx (control: %d/%d to :587 did); drop flows n_packets +%d, port rx +%d' % (
+            sent, blast_s, seen['sub'], self.CONTROL, rise, rx)
 
 
 class ControllerRestart(LabTest):
@@ -202,13 +204,16 @@ class ControllerRestart(LabTest):
         leaked = [t for t, ok in blocked if ok]
         during = [ok for t, ok in blocked if killed * 1000 <= t <= reconnected * 1000]
         after_ok = [ok for t, ok in allowed if t > reconnected * 1000]
+        allowed_during = [ok for t, ok in allowed if killed * 1000 <= t <= reconnected * 1000]
         assert not leaked, '%d blocked probes connected (first at %+.2fs)' % (len(leaked), leaked[0] / 1000 - killed)
         assert during, 'no blocked probes ran while the controller was away'
         assert after_ok and all(after_ok), 'allowed probes after reconnect: %r' % after_ok
         self.assert_blocked('a1h1', MX6, 25)
-        return ('down %.1fs, reconnect +%.1fs; %d/%d blocked probes failed (%d during restart), '
-                '%d allowed ok after' % (restarted - killed, reconnected - restarted,
-                                         len(blocked) - len(leaked), len(blocked), len(during), len(after_ok)))
+        self.assert_reaches('a1h1', MX4, 587)
+        return ('controller away %.1fs, switches back %.1fs later; blocked: %d/%d probes failed '
+                '(%d while away); allowed: %d/%d ok while away, %d/%d after' % (
+                    restarted - killed, reconnected - restarted, len(blocked) - len(leaked), len(blocked),
+                    len(during), sum(allowed_during), len(allowed_during), sum(after_ok), len(after_ok)))
 
 
 def read_loop(path):

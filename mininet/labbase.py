@@ -463,6 +463,15 @@ class Lab:
         return sum(f['n_packets'] for f in self.port_flows(host)
                    if f['match'].get('tp_dst') == '25' and f['actions'] == 'drop')
 
+    def port_rx_packets(self, host):
+        """rx packets the switch counted on host's access port (ovs-ofctl dump-ports)."""
+        sw, port = self.ports[host]
+        rc, out = run(['ovs-ofctl', '-O', 'OpenFlow13', 'dump-ports', 'a%d' % sw, str(port)])
+        m = re.search(r'rx pkts=(\d+)', out)
+        if rc != 0 or not m:
+            raise RuntimeError('dump-ports a%d %d: %s' % (sw, port, out.strip()))
+        return int(m.group(1))
+
     def wait_switches_enforced(self, timeout=60):
         """Every access switch connected and carrying block flows on its subscriber ports."""
         for sw in range(1, self.k + 1):

@@ -5,7 +5,9 @@
     probe ADDR PORT TIMEOUT         one TCP connection; prints "ok <first reply line>"
                                     or "fail <reason>"; exit 0 / 1
     loop ADDR PORT INTERVAL OUT     probe forever, one "epoch_ms ok|fail" line per try in OUT
-    blast SRC DST PORT COUNT        COUNT raw TCP SYNs from SRC to DST:PORT (IPv4 or IPv6)
+    blast SRC DST PORT COUNT [PPS]  COUNT raw TCP SYNs from SRC to DST:PORT (IPv4 or IPv6),
+                                    paced to PPS per second (default 4000: a veth's
+                                    receive backlog drops bigger bursts before the switch)
     sniff IFACE PORT SRC SECONDS    count TCP SYNs to PORT from SRC seen on IFACE; prints the count
 
 A connection counts as "ok" only when the server's first reply line arrives:
@@ -104,8 +106,9 @@ def checksum(data):
     return ~total & 0xffff
 
 
-def blast(src, dst, port, count):
-    port, count = int(port), int(count)
+def blast(src, dst, port, count, pps=4000):
+    port, count, pps = int(port), int(count), float(pps)
+    start = time.time()
     v6 = ':' in dst
     family = socket.AF_INET6 if v6 else socket.AF_INET
     s = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_TCP)
@@ -126,6 +129,9 @@ def blast(src, dst, port, count):
             sent += 1
         except OSError:
             time.sleep(0.001)
+        ahead = sent / pps - (time.time() - start)
+        if ahead > 0.005:
+            time.sleep(ahead)
     print('sent', sent, flush=True)
     return 0
 
