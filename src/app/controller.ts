@@ -175,6 +175,12 @@ export class Controller implements NocBackend, CoaHandler {
       portFlows: (key) => this.policy.portFlows(this.stateOf(key), this.now()),
       switchFlows: (dpid, live) => this.policy.switchFlows(dpid, live, this.now()),
       keyOfCookie: (dpid, cookie) => this.policy.keyOfCookie(dpid, cookie),
+      describe: (key) => {
+        const st = this.stateOf(key);
+        return {
+          session: st.session?.sessionId, nas: st.session?.nas, profile: st.session?.profile, override: st.override?.kind,
+        };
+      },
     };
   }
 

@@ -51,6 +51,8 @@ export interface ReconcileSource {
   switchFlows(dpid: Dpid, livePorts: ReadonlySet<number>): DesiredFlow[];
   /** The attachment point a cookie in our space belongs to (portKeyString), or SWITCH_WIDE. */
   keyOfCookie(dpid: Dpid, cookie: bigint): string;
+  /** Extra fields for the per-change log line (e.g. the session bound to the port). */
+  describe?(key: PortKey): Record<string, unknown>;
 }
 
 /** What one batch did to one attachment point. */
@@ -519,8 +521,13 @@ export class Reconciler {
 
   private logChange(p: Planned, c: KeyChange): void {
     const rules = [...new Set(p.desiredFlows.map((f) => f.rule))].join(',') || 'none';
+    let extra: Record<string, unknown> = {};
+    if (p.ks !== SWITCH_WIDE && this.source.describe) {
+      const key = parsePortKey(p.ks); key.dpid = this.dpid;
+      extra = this.source.describe(key);
+    }
     this.log.info('flows applied', {
-      ...portFields(p.ks), rules, adds: c.adds.length, deletes: c.deletes.length,
+      ...portFields(p.ks), ...extra, rules, adds: c.adds.length, deletes: c.deletes.length,
       result: c.errors ? `refused: ${c.errors.join(',')}` : 'confirmed',
     });
   }
