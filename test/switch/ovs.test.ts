@@ -1,21 +1,27 @@
 /**
  * The switch channel against real Open vSwitch 3.1 (userspace datapath).
- * Skips, saying why, unless root with a working ovs-vsctl. Bridges: sw1..sw3.
+ * Skips, saying why, unless root with a working ovs-vsctl. Bridges: sw<pid>b1..b4, removed afterwards.
  */
 import { strict as assert } from 'assert';
-import { execFile } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { promisify } from 'util';
 import type { FlowStats, Instruction, Match } from '../../src/openflow/types';
 import type { OpenFlowServer } from '../../src/switch/server';
 import { FlowModBatchError, type Datapath, type FlowModInput, type SwitchEvent } from '../../src/switch/types';
 import { FakeSwitch } from './fake-switch';
 import { describeEvent, EventLog, startServer } from './helpers';
-import { addBridges, deleteBridges, ofctl, ovsUnavailable, vsctl } from './ovs';
+import { addBridgeArgs, addBridges, deleteBridges, ofctl, ovsUnavailable, vsctl } from './ovs';
 
+// Named per test run (sw<pid>b<n>, under 16 characters) so two runs on one machine never delete each other's bridges.
+const RUN = `sw${process.pid % 100000}`;
+const [SW1, SW2, SW3, SW4] = [`${RUN}b1`, `${RUN}b2`, `${RUN}b3`, `${RUN}b4`] as const;
 const BRIDGES = [
-  { name: 'sw1', dpid: 0xa1n },
-  { name: 'sw2', dpid: 0xa2n },
-  { name: 'sw3', dpid: 0xa3n },
+  { name: SW1, dpid: 0xa1n },
+  { name: SW2, dpid: 0xa2n },
+  { name: SW3, dpid: 0xa3n },
 ];
 const OFPP_NORMAL = 0xfffffffa;
 const OFPP_LOCAL = 0xfffffffe;
@@ -110,7 +116,7 @@ describe('switch channel against Open vSwitch', function () {
     ];
     await d.sendFlowMods(mods);
 
-    const text = await ofctl('dump-flows', 'sw1');
+    const text = await ofctl('dump-flows', SW1);
     const lines = text.split('\n').filter((l) => l.includes('cookie=0xb25'));
     assert.equal(lines.length, mods.length, text);
     const line = (c: bigint): string => lines.find((l) => l.includes(`cookie=0x${c.toString(16)},`)) ?? assert.fail(`no flow with cookie ${c.toString(16)} in\n${text}`);
@@ -142,7 +148,7 @@ describe('switch channel against Open vSwitch', function () {
       assert.equal(e.failures[0]?.error.codeName, 'OFPBIC_BAD_TABLE_ID');
       return true;
     });
-    const text = await ofctl('dump-flows', 'sw2');
+    const text = await ofctl('dump-flows', SW2);
     assert.match(text, /cookie=0xb25000000000011,/);
     assert.match(text, /cookie=0xb25000000000013,/);
     assert.doesNotMatch(text, /cookie=0xb25000000000012,/);
@@ -153,12 +159,13 @@ describe('switch channel against Open vSwitch', function () {
   it('reports ports added and deleted with ovs-vsctl as port-status events', async () => {
     const d = dp(0xa1n);
     const since = log.mark();
-    await vsctl('add-port', 'sw1', 'sw1p1', '--', 'set', 'interface', 'sw1p1', 'type=internal');
-    const add = await log.wait((e) => e.type === 'port-status' && e.dpid === 0xa1n && e.reason === 'add' && e.port.name === 'sw1p1', 'port-status add', 20000, since);
+    const P = `${SW1}p1`;
+    await vsctl('add-port', SW1, P, '--', 'set', 'interface', P, 'type=internal');
+    const add = await log.wait((e) => e.type === 'port-status' && e.dpid === 0xa1n && e.reason === 'add' && e.port.name === P, 'port-status add', 20000, since);
     assert.ok(add.type === 'port-status');
-    assert.equal(d.ports.get(add.port.port_no)?.name, 'sw1p1');
-    await vsctl('del-port', 'sw1', 'sw1p1');
-    await log.wait((e) => e.type === 'port-status' && e.dpid === 0xa1n && e.reason === 'delete' && e.port.name === 'sw1p1', 'port-status delete', 20000, since);
+    assert.equal(d.ports.get(add.port.port_no)?.name, P);
+    await vsctl('del-port', SW1, P);
+    await log.wait((e) => e.type === 'port-status' && e.dpid === 0xa1n && e.reason === 'delete' && e.port.name === P, 'port-status delete', 20000, since);
     assert.equal(d.ports.has(add.port.port_no), false);
   });
 
@@ -170,7 +177,7 @@ describe('switch channel against Open vSwitch', function () {
     await evil.closed;
     const d = dp(0xa3n);
     await d.sendFlowMods([flow({ cookie: COOKIE | 0x21n, priority: 7, match: tcp4(5), instructions: [] })]);
-    assert.match(await ofctl('dump-flows', 'sw3'), /cookie=0xb25000000000021,/);
+    assert.match(await ofctl('dump-flows', SW3), /cookie=0xb25000000000021,/);
     const disturbed = log.events.slice(since).filter((e) => e.type === 'disconnected' && BRIDGES.some((b) => b.dpid === e.dpid));
     assert.deepEqual(disturbed.map(describeEvent), []);
     assert.ok(log.events.slice(since).some(isDisconnected(0xeeeen)));
@@ -179,16 +186,16 @@ describe('switch channel against Open vSwitch', function () {
   it('reconnects after del-controller / set-controller', async function () {
     this.timeout(90000);
     const since = log.mark();
-    await vsctl('del-controller', 'sw2');
-    await log.wait(isDisconnected(0xa2n), 'disconnected sw2', 30000, since);
+    await vsctl('del-controller', SW2);
+    await log.wait(isDisconnected(0xa2n), `disconnected ${SW2}`, 30000, since);
     assert.equal(server.datapath(0xa2n), undefined);
-    await vsctl('set-controller', 'sw2', `tcp:127.0.0.1:${port}`);
-    await log.wait(isConnected(0xa2n), 'connected sw2 again', 60000, since);
+    await vsctl('set-controller', SW2, `tcp:127.0.0.1:${port}`);
+    await log.wait(isConnected(0xa2n), `connected ${SW2} again`, 60000, since);
     // Measured here: OVS flushes a bridge's flows when its last controller is removed (not when a
     // controller merely goes away), so the new connection is checked by using it.
     const d = dp(0xa2n);
     await d.sendFlowMods([flow({ cookie: COOKIE | 0x31n, priority: 9, match: tcp4(6), instructions: [] })]);
-    assert.match(await ofctl('dump-flows', 'sw2'), /cookie=0xb25000000000031,/);
+    assert.match(await ofctl('dump-flows', SW2), /cookie=0xb25000000000031,/);
     assert.equal((await d.dumpFlows({ cookie: COOKIE | 0x31n, cookie_mask: 0xffffffffffffffffn })).length, 1);
   });
 
@@ -204,7 +211,60 @@ describe('switch channel against Open vSwitch', function () {
     for (const b of BRIDGES) await log.wait(isConnected(b.dpid), `connected ${b.name} after restart`, 60000, since);
     // Flows survive a vswitchd restart only if someone restores them; the channel just has to work again.
     await dp(0xa1n).sendFlowMods([flow({ cookie: COOKIE | 0x41n, priority: 9, match: tcp4(6), instructions: [] })]);
-    assert.match(await ofctl('dump-flows', 'sw1'), /cookie=0xb25000000000041,/);
+    assert.match(await ofctl('dump-flows', SW1), /cookie=0xb25000000000041,/);
+  });
+});
+
+describe('switch channel against Open vSwitch over TLS (ssl: controller target)', function () {
+  this.timeout(60000);
+  let server: OpenFlowServer | undefined;
+  let log: EventLog;
+  let dir = '';
+  let sslSet = false;
+
+  before(async function () {
+    const why = ovsUnavailable();
+    if (why) {
+      console.log(`  skipped: ${why}`);
+      this.skip();
+    }
+    // The SSL settings are global to the Open_vSwitch record: never take them from someone else.
+    if ((await vsctl('get-ssl')).trim() !== '') {
+      console.log('  skipped: Open vSwitch already has an SSL configuration (ovs-vsctl get-ssl) that this test must not replace');
+      this.skip();
+    }
+    dir = mkdtempSync(join(tmpdir(), 'op25b-ovs-tls-'));
+    const mk = (cn: string): void => {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+        '-subj', `/CN=${cn}`, '-days', '1', '-keyout', join(dir, `${cn}.key`), '-out', join(dir, `${cn}.pem`)], { stdio: 'ignore' });
+    };
+    mk('controller');
+    mk('switch');
+    let port: number;
+    ({ server, port, log } = await startServer({
+      tls: { cert: readFileSync(join(dir, 'controller.pem')), key: readFileSync(join(dir, 'controller.key')), ca: readFileSync(join(dir, 'switch.pem')) },
+    }));
+    sslSet = true;
+    await vsctl('set-ssl', join(dir, 'switch.key'), join(dir, 'switch.pem'), join(dir, 'controller.pem'));
+    await deleteBridges([SW4]);
+    await vsctl(...addBridgeArgs(SW4, 0xa4n, port).map((a) => (a.startsWith('tcp:') ? a.replace('tcp:', 'ssl:') : a)));
+  });
+
+  after(async () => {
+    if (sslSet) {
+      await deleteBridges([SW4]);
+      await vsctl('del-ssl');
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await server?.close();
+  });
+
+  it('completes the handshake with a bridge whose controller is ssl:, certificates checked both ways', async () => {
+    const ev = await log.wait(isConnected(0xa4n), `connected ${SW4} over TLS`, 45000);
+    assert.ok(ev.type === 'connected');
+    assert.equal(ev.ports.find((p) => p.port_no === OFPP_LOCAL)?.name, SW4);
+    await ev.datapath.sendFlowMods([flow({ cookie: COOKIE | 0x51n, priority: 9, match: tcp4(6), instructions: [] })]);
+    assert.match(await ofctl('dump-flows', SW4), /cookie=0xb25000000000051,/);
   });
 });
 
