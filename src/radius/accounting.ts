@@ -86,15 +86,24 @@ const STATUS_KIND: ReadonlyMap<number, SubscriberEventKind> = new Map([
   [ACCT_STATUS_TYPE.ACCOUNTING_OFF, 'nas-off'],
 ]);
 
+const OPTIONAL_FIELDS: readonly ['user' | 'framedIp' | 'framedIpv6Prefix' | 'delegatedIpv6Prefix', string][] = [
+  ['user', 'User-Name'], ['framedIp', 'Framed-IP-Address'], ['framedIpv6Prefix', 'Framed-IPv6-Prefix'], ['delegatedIpv6Prefix', 'Delegated-IPv6-Prefix'],
+];
+
 export function mappingInputFrom(pkt: Pick<RadiusPacket, 'attributes'>, nas: string): MappingInput {
   const i: MappingInput = { nas };
-  const set = <K extends keyof MappingInput>(k: K, v: MappingInput[K] | undefined): void => { if (v !== undefined) i[k] = v; };
-  set('nasIdentifier', getString(pkt, 'NAS-Identifier'));
-  set('nasIpAddress', getString(pkt, 'NAS-IP-Address'));
-  set('nasIpv6Address', getString(pkt, 'NAS-IPv6-Address'));
-  set('nasPortId', getString(pkt, 'NAS-Port-Id'));
-  set('nasPort', getNumber(pkt, 'NAS-Port'));
-  set('agentCircuitId', getAgentCircuitId(pkt));
+  const nasIdentifier = getString(pkt, 'NAS-Identifier');
+  if (nasIdentifier !== undefined) i.nasIdentifier = nasIdentifier;
+  const nasIpAddress = getString(pkt, 'NAS-IP-Address');
+  if (nasIpAddress !== undefined) i.nasIpAddress = nasIpAddress;
+  const nasIpv6Address = getString(pkt, 'NAS-IPv6-Address');
+  if (nasIpv6Address !== undefined) i.nasIpv6Address = nasIpv6Address;
+  const nasPortId = getString(pkt, 'NAS-Port-Id');
+  if (nasPortId !== undefined) i.nasPortId = nasPortId;
+  const nasPort = getNumber(pkt, 'NAS-Port');
+  if (nasPort !== undefined) i.nasPort = nasPort;
+  const agentCircuitId = getAgentCircuitId(pkt);
+  if (agentCircuitId !== undefined) i.agentCircuitId = agentCircuitId;
   return i;
 }
 
@@ -125,7 +134,9 @@ export function eventFromAccounting(
   const ts = getNumber(pkt, 'Event-Timestamp');
   const delay = getNumber(pkt, 'Acct-Delay-Time') ?? 0;
   const eventTime = ts !== undefined ? ts * 1000 : ctx.receivedAt - delay * 1000;
-  const prof = profileFrom(ctx.profileAttributes.map((n) => getString(pkt, n)));
+  const profValues: (string | undefined)[] = [];
+  for (const n of ctx.profileAttributes) profValues.push(getString(pkt, n));
+  const prof = profileFrom(profValues);
   const base: Omit<SubscriberEvent, 'key' | 'dpid' | 'port'> = {
     kind,
     nas,
@@ -134,14 +145,10 @@ export function eventFromAccounting(
     eventTime,
     receivedAt: ctx.receivedAt,
   };
-  const opt = (k: 'user' | 'framedIp' | 'framedIpv6Prefix' | 'delegatedIpv6Prefix', attr: string): void => {
+  for (const [k, attr] of OPTIONAL_FIELDS) {
     const v = getString(pkt, attr);
     if (v !== undefined) base[k] = v;
-  };
-  opt('user', 'User-Name');
-  opt('framedIp', 'Framed-IP-Address');
-  opt('framedIpv6Prefix', 'Framed-IPv6-Prefix');
-  opt('delegatedIpv6Prefix', 'Delegated-IPv6-Prefix');
+  }
   const extra = prof.unknown !== undefined ? { unknownProfile: prof.unknown } : {};
   if (kind === 'nas-on' || kind === 'nas-off') return { ok: true, event: base, ...extra };
   const key = ctx.mapper(mappingInputFrom(pkt, nas), ctx.lookup);
@@ -190,8 +197,11 @@ export class AccountingServer {
     this.recorded.complete();
   }
 
+  private readonly counters = new Map<PacketResult, { inc(): void }>();
   private count(result: PacketResult): void {
-    packetsTotal.inc({ server: this.name, result });
+    let c = this.counters.get(result);
+    if (!c) this.counters.set(result, (c = packetsTotal.labels(this.name, result)));
+    c.inc();
   }
 
   private warn(key: string, msg: string, meta: Record<string, unknown>): void {

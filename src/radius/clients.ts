@@ -57,9 +57,16 @@ export class ClientTable {
     }).sort((x, y) => y.bits - x.bits);
   }
 
+  private readonly cache = new Map<string, RadiusClient | null>();
+
   lookup(address: string): RadiusClient | undefined {
+    const hit = this.cache.get(address);
+    if (hit !== undefined) return hit ?? undefined;
     const a = addrBytes(address);
-    if (!a) return undefined;
-    return this.entries.find((e) => prefixMatch(a, e.net, e.bits))?.client;
+    const c = a ? this.entries.find((e) => prefixMatch(a, e.net, e.bits))?.client : undefined;
+    // Bounded: a flood of spoofed sources must not grow memory.
+    if (this.cache.size > 4096) this.cache.clear();
+    this.cache.set(address, c ?? null);
+    return c;
   }
 }

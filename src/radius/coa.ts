@@ -145,7 +145,7 @@ export class CoaServer {
   }
 
   private count(result: PacketResult): void {
-    packetsTotal.inc({ server: this.name, result });
+    packetsTotal.labels(this.name, result).inc();
   }
 
   private warn(key: string, msg: string, meta: Record<string, unknown>): void {

@@ -27,7 +27,7 @@ export class DuplicateCache {
   ) {}
 
   static key(address: string, port: number, identifier: number, authenticator: Buffer): string {
-    return `${address}|${port}|${identifier}|${authenticator.toString('hex')}`;
+    return `${address}|${port}|${identifier}|${authenticator.toString('latin1')}`;
   }
 
   get(key: string): DedupState | undefined {
