@@ -51,7 +51,7 @@
  */
 import { buildMatch, type MatchSpec } from '../openflow/match';
 import { OFPP_NORMAL } from '../openflow/constants';
-import type { Instruction, Match, OxmEntry, OxmTlv } from '../openflow/types';
+import type { Instruction, Match, OxmTlv } from '../openflow/types';
 import {
   findSwitch, isSubscriberPort, isUplink, rangesToList, type Config, type SwitchConfig,
 } from '../app/config';
@@ -95,7 +95,6 @@ interface TemplateMatch {
 }
 
 const DROP: Instruction[] = [];
-Object.freeze(DROP);
 
 /** Cookie-space filter covering every OP25B flow (the reconciler's CookieSpace). */
 export const OP25B_SPACE: { readonly cookie: bigint; readonly mask: bigint } = { cookie: OP25B_COOKIE, mask: OP25B_COOKIE_MASK };
@@ -208,7 +207,6 @@ function templateMatches(pc: PolicyConfig, cs: CompiledSwitch, name: TemplateNam
   if (!t) {
     t = templateSpecs(pc, cs, name, withVlan).map((spec) => {
       const match = buildMatch(spec);
-      for (const e of match) Object.freeze(e);
       return {
         match,
         inPortAt: match.findIndex((e) => e.field === 'in_port'),
@@ -220,8 +218,22 @@ function templateMatches(pc: PolicyConfig, cs: CompiledSwitch, name: TemplateNam
   return t;
 }
 
-function expand(pc: PolicyConfig, cs: CompiledSwitch, name: TemplateName, key: PortKey | undefined, out: DesiredFlow[]): void {
+/** The per-attachment-point TLVs, made once per call and shared by that port's flows. */
+interface KeyTlvs {
+  key: PortKey;
+  inPort: OxmTlv;
+  vlan?: OxmTlv;
+}
+
+function keyTlvs(key: PortKey): KeyTlvs {
+  const t: KeyTlvs = { key, inPort: { field: 'in_port', value: key.port } };
+  if (key.vlan !== undefined) t.vlan = { field: 'vlan_vid', value: OFPVID_PRESENT | key.vlan };
+  return t;
+}
+
+function expand(pc: PolicyConfig, cs: CompiledSwitch, name: TemplateName, kt: KeyTlvs | undefined, out: DesiredFlow[]): void {
   const tpl = pc.flows.templates[name];
+  const key = kt?.key;
   const vlan = key?.vlan;
   const priority = pc.flows.priorities[tpl.rule] + (vlan !== undefined ? pc.flows.vlan_priority_offset : 0);
   const cookie = cookieFor(tpl.rule, key);
@@ -229,12 +241,12 @@ function expand(pc: PolicyConfig, cs: CompiledSwitch, name: TemplateName, key: P
   const switchWide = SWITCH_WIDE_RULES.has(tpl.rule);
   for (const t of templateMatches(pc, cs, name, vlan !== undefined)) {
     let match = t.match;
-    if (key && (t.inPortAt >= 0 || t.vlanAt >= 0)) {
+    if (kt && (t.inPortAt >= 0 || t.vlanAt >= 0)) {
       match = match.slice();
-      if (t.inPortAt >= 0) match[t.inPortAt] = { field: 'in_port', value: key.port } satisfies OxmTlv;
-      if (t.vlanAt >= 0 && vlan !== undefined) match[t.vlanAt] = { field: 'vlan_vid', value: OFPVID_PRESENT | vlan } satisfies OxmTlv;
+      if (t.inPortAt >= 0) match[t.inPortAt] = kt.inPort;
+      if (t.vlanAt >= 0 && kt.vlan) match[t.vlanAt] = kt.vlan;
     }
-    const f: DesiredFlow = { table_id: pc.table_id, priority, cookie, match: match as OxmEntry[], instructions, rule: tpl.rule };
+    const f: DesiredFlow = { table_id: pc.table_id, priority, cookie, match, instructions, rule: tpl.rule };
     if (key && !switchWide) f.key = key;
     out.push(f);
   }
@@ -293,13 +305,15 @@ export function desiredPortFlows(pc: PolicyConfig, state: PortState, now: number
   if (!d.covered) return [];
   const cs = pc.switches.get(state.key.dpid)!;
   const out: DesiredFlow[] = [];
-  if (d.quarantine) expand(pc, cs, d.quarantine, state.key, out);
+  if (d.base === 'none' && !d.quarantine) return out;
+  const kt = keyTlvs(state.key);
+  if (d.quarantine) expand(pc, cs, d.quarantine, kt, out);
   if (d.base === 'blocked') {
-    expand(pc, cs, 'mta-allow', state.key, out);
-    expand(pc, cs, 'block', state.key, out);
+    expand(pc, cs, 'mta-allow', kt, out);
+    expand(pc, cs, 'block', kt, out);
   } else if (d.base === 'exempt') {
-    expand(pc, cs, 'mta-allow', state.key, out);
-    expand(pc, cs, 'exempt-allow', state.key, out);
+    expand(pc, cs, 'mta-allow', kt, out);
+    expand(pc, cs, 'exempt-allow', kt, out);
   }
   return out;
 }
@@ -316,7 +330,7 @@ export function desiredSwitchFlows(pc: PolicyConfig, dpid: bigint, livePorts: It
   const out: DesiredFlow[] = [];
   const uplinks = new Set(cs.uplinkPorts);
   for (const p of livePorts) if (isUplink(cs.sw, p)) uplinks.add(p);
-  for (const p of [...uplinks].sort((a, b) => a - b)) expand(pc, cs, 'uplink', { dpid, port: p }, out);
+  for (const p of [...uplinks].sort((a, b) => a - b)) expand(pc, cs, 'uplink', keyTlvs({ dpid, port: p }), out);
   if (cs.hasSubscriberPorts && cs.default_policy === 'block') expand(pc, cs, 'safety-net', undefined, out);
   expand(pc, cs, 'table-miss', undefined, out);
   return out;
