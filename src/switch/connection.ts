@@ -15,7 +15,10 @@
  */
 import type { Socket } from 'net';
 import { interval, type SchedulerLike, type Subscription } from 'rxjs';
-import { decode, encode, errorNames, Framer } from '../openflow';
+import {
+  decode, encode, errorNames, Framer, OFPBRC_BAD_LEN, OFPBRC_BAD_TYPE, OFPBRC_BAD_VERSION, OFPCML_NO_BUFFER,
+  OFPET_BAD_REQUEST, OFPET_HELLO_FAILED, OFPG_ANY, OFPHFC_INCOMPATIBLE, OFPMPF_REPLY_MORE, OFPP_ANY, OFPPR_DELETE, OFPTT_ALL,
+} from '../openflow';
 import { isOfError } from '../openflow/errors';
 import type {
   Desc, Dpid, ErrorMsg, FlowStats, OfMessage, OfMessageType, Port, PortStats, TableStats,
@@ -25,11 +28,7 @@ import {
   FlowModBatchError, SwitchRequestError,
   type Datapath, type FlowFilter, type FlowModInput, type SwitchErrorInfo, type SwitchEvent,
 } from './types';
-import {
-  ERROR_DATA_BYTES, OFPBRC_BAD_LEN, OFPBRC_BAD_TYPE, OFPBRC_BAD_VERSION, OFPCML_NO_BUFFER,
-  OFPET_BAD_REQUEST, OFPET_HELLO_FAILED, OFPG_ANY, OFPHFC_INCOMPATIBLE, OFPMPF_REPLY_MORE,
-  OFPP_ANY, OFPT_MAX_1_3, OFPTT_ALL, PORT_REASONS, VERSION_1_3_BIT,
-} from './wire';
+import { ERROR_DATA_BYTES, OFPT_MAX_1_3, PORT_REASONS, VERSION_1_3_BIT } from './wire';
 
 export interface ConnectionOptions {
   echoIntervalMs: number;
@@ -429,7 +428,7 @@ export class Connection implements Datapath {
         this.onSwitchError(msg);
         return;
       case 'PORT_STATUS': {
-        if (msg.reason === 1) this._ports.delete(msg.desc.port_no);
+        if (msg.reason === OFPPR_DELETE) this._ports.delete(msg.desc.port_no);
         else this._ports.set(msg.desc.port_no, msg.desc);
         const reason = PORT_REASONS[msg.reason];
         if (this.state === 'ready' && this._dpid !== undefined && reason !== undefined) {
