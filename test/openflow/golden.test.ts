@@ -27,6 +27,34 @@ describe('openflow golden vectors (os-ken)', () => {
       assert.ok(mp.has(`OFP${c}StatsReply`), `no OFP${c}StatsReply fixture`);
     }
   });
+  it('computes every length: the vectors encode the same with length fields removed or wrong', () => {
+    const strip = (v: unknown, wrong: boolean): unknown => {
+      if (Array.isArray(v)) return v.map((e) => strip(e, wrong));
+      if (typeof v !== 'object' || v === null) return v;
+      const o: Record<string, unknown> = {};
+      for (const [k, e] of Object.entries(v)) {
+        if (k === 'len' || k === 'length' || k === 'actions_len') {
+          if (wrong) o[k] = 7;
+        } else o[k] = strip(e, wrong);
+      }
+      return o;
+    };
+    for (const f of fixtures) {
+      for (const wrong of [false, true]) {
+        assertBytesEqual(encode(fromJsonDict(strip(f.json, wrong), f.xid)), Buffer.from(f.hex, 'hex'), `${f.name} (lengths ${wrong ? 'wrong' : 'absent'})`);
+      }
+    }
+  });
+  it('a byte mismatch names the offset and the field there', () => {
+    const f = fixtures.find((x) => x.name === 'flow_mod_op25b_drop')!;
+    const want = Buffer.from(f.hex, 'hex');
+    const got = Buffer.from(want);
+    got[31] = 0x01; // priority's low byte (offset 30-31)
+    assert.throws(() => assertBytesEqual(got, want, f.name), /first difference at byte offset 31 \(priority, message type 14\)/);
+    const tcp = Buffer.from(want);
+    tcp[tcp.length - 4] ^= 0xff; // inside the match
+    assert.throws(() => assertBytesEqual(tcp, want, f.name), /match OXM bytes/);
+  });
   for (const f of fixtures) {
     describe(f.name, () => {
       const bytes = Buffer.from(f.hex, 'hex');
