@@ -68,6 +68,12 @@ export interface Store {
   /** Set (or with undefined, clear) the NOC override of a port; the audit entry is written in the same transaction. */
   setOverride(key: PortKey, override: Override | undefined, audit: AuditInput): Promise<void>;
   overrides(): Promise<{ key: PortKey; override: Override }[]>;
+  /**
+   * Overrides whose expiresAt <= now, oldest expiry first; lift each with
+   * setOverride(key, undefined, { actor: 'expiry', ... }). Both adapters have
+   * it (openStore's OpenedStore makes it required); optional here so test fakes need not.
+   */
+  expiredOverrides?(now: number): Promise<{ key: PortKey; override: Override }[]>;
   appendAudit(entry: AuditInput): Promise<void>;
   queryAudit(q: AuditQuery): Promise<AuditEntry[]>;
   /** Sessions that held `address` (IPv4, IPv6, or an address inside a framed/delegated IPv6 prefix) at time `at`. */
