@@ -13,8 +13,15 @@
 import { OfError } from './errors';
 import type { Action } from './types';
 import type { Reader, Writer } from './buffer';
-import { OFPAT } from './constants';
-import { readOxm, writeOxm } from './oxm';
+import * as buffer from './buffer';
+import * as constants from './constants';
+import * as oxm from './oxm';
+
+// Imported bindings are copied to module-level constants: under tsx (esbuild's CommonJS
+// output) every use of an imported name is a getter call, measurable on the hot path.
+const { OFPAT } = constants;
+const { zero } = buffer;
+const { readOxm, writeOxm } = oxm;
 
 export const OFP_ACTION_HEADER_LEN = 8;
 export const OFP_ACTION_OUTPUT_LEN = 16;
@@ -30,28 +37,28 @@ export function writeAction(w: Writer, a: Action): void {
       b.writeUInt16BE(OFP_ACTION_OUTPUT_LEN, start + 2);
       b.writeUInt32BE(a.port, start + 4);
       b.writeUInt16BE(a.max_len, start + 8);
-      b.fill(0, start + 10, start + 16);
+      zero(b, start + 10, start + 16);
       w.pos = start + OFP_ACTION_OUTPUT_LEN;
       return;
     case 'COPY_TTL_OUT': case 'COPY_TTL_IN': case 'DEC_MPLS_TTL': case 'POP_VLAN':
     case 'DEC_NW_TTL': case 'POP_PBB':
       b.writeUInt16BE(OFPAT[a.type], start);
       b.writeUInt16BE(8, start + 2);
-      b.fill(0, start + 4, start + 8);
+      zero(b, start + 4, start + 8);
       w.pos = start + 8;
       return;
     case 'SET_MPLS_TTL': case 'SET_NW_TTL':
       b.writeUInt16BE(OFPAT[a.type], start);
       b.writeUInt16BE(8, start + 2);
       b.writeUInt8(a.type === 'SET_MPLS_TTL' ? a.mpls_ttl : a.nw_ttl, start + 4);
-      b.fill(0, start + 5, start + 8);
+      zero(b, start + 5, start + 8);
       w.pos = start + 8;
       return;
     case 'PUSH_VLAN': case 'PUSH_MPLS': case 'POP_MPLS': case 'PUSH_PBB':
       b.writeUInt16BE(OFPAT[a.type], start);
       b.writeUInt16BE(8, start + 2);
       b.writeUInt16BE(a.ethertype, start + 4);
-      b.fill(0, start + 6, start + 8);
+      zero(b, start + 6, start + 8);
       w.pos = start + 8;
       return;
     case 'SET_QUEUE': case 'GROUP':
@@ -91,6 +98,10 @@ export function writeActions(w: Writer, actions: readonly Action[]): void {
   for (let i = 0; i < actions.length; i++) writeAction(w, actions[i]!);
 }
 
+function expectLen(r: Reader, type: number, len: number, want: number, start: number): void {
+  if (len !== want) r.fail('OF_ERR_BAD_LEN', `action type ${type} length ${len}, expected ${want}`, start + 2);
+}
+
 /** Reads one action at r.pos; r.end bounds the action list. */
 export function readAction(r: Reader): Action {
   const start = r.pos;
@@ -101,29 +112,26 @@ export function readAction(r: Reader): Action {
   if (len < 8 || (len & 7) !== 0) r.fail('OF_ERR_BAD_LEN', `action type ${type} length ${len} (must be >= 8 and a multiple of 8)`, start + 2);
   r.need(len, `action type ${type}`);
   const end = start + len;
-  const fixed = (n: number) => {
-    if (len !== n) r.fail('OF_ERR_BAD_LEN', `action type ${type} length ${len}, expected ${n}`, start + 2);
-  };
   let a: Action;
   switch (type) {
     case OFPAT.OUTPUT:
-      fixed(OFP_ACTION_OUTPUT_LEN);
+      expectLen(r, type, len, OFP_ACTION_OUTPUT_LEN, start);
       a = { type: 'OUTPUT', port: b.readUInt32BE(start + 4), max_len: b.readUInt16BE(start + 8) };
       break;
-    case OFPAT.COPY_TTL_OUT: fixed(8); a = { type: 'COPY_TTL_OUT' }; break;
-    case OFPAT.COPY_TTL_IN: fixed(8); a = { type: 'COPY_TTL_IN' }; break;
-    case OFPAT.DEC_MPLS_TTL: fixed(8); a = { type: 'DEC_MPLS_TTL' }; break;
-    case OFPAT.POP_VLAN: fixed(8); a = { type: 'POP_VLAN' }; break;
-    case OFPAT.DEC_NW_TTL: fixed(8); a = { type: 'DEC_NW_TTL' }; break;
-    case OFPAT.POP_PBB: fixed(8); a = { type: 'POP_PBB' }; break;
-    case OFPAT.SET_MPLS_TTL: fixed(8); a = { type: 'SET_MPLS_TTL', mpls_ttl: b[start + 4]! }; break;
-    case OFPAT.SET_NW_TTL: fixed(8); a = { type: 'SET_NW_TTL', nw_ttl: b[start + 4]! }; break;
-    case OFPAT.PUSH_VLAN: fixed(8); a = { type: 'PUSH_VLAN', ethertype: b.readUInt16BE(start + 4) }; break;
-    case OFPAT.PUSH_MPLS: fixed(8); a = { type: 'PUSH_MPLS', ethertype: b.readUInt16BE(start + 4) }; break;
-    case OFPAT.POP_MPLS: fixed(8); a = { type: 'POP_MPLS', ethertype: b.readUInt16BE(start + 4) }; break;
-    case OFPAT.PUSH_PBB: fixed(8); a = { type: 'PUSH_PBB', ethertype: b.readUInt16BE(start + 4) }; break;
-    case OFPAT.SET_QUEUE: fixed(8); a = { type: 'SET_QUEUE', queue_id: b.readUInt32BE(start + 4) }; break;
-    case OFPAT.GROUP: fixed(8); a = { type: 'GROUP', group_id: b.readUInt32BE(start + 4) }; break;
+    case OFPAT.COPY_TTL_OUT: expectLen(r, type, len, 8, start); a = { type: 'COPY_TTL_OUT' }; break;
+    case OFPAT.COPY_TTL_IN: expectLen(r, type, len, 8, start); a = { type: 'COPY_TTL_IN' }; break;
+    case OFPAT.DEC_MPLS_TTL: expectLen(r, type, len, 8, start); a = { type: 'DEC_MPLS_TTL' }; break;
+    case OFPAT.POP_VLAN: expectLen(r, type, len, 8, start); a = { type: 'POP_VLAN' }; break;
+    case OFPAT.DEC_NW_TTL: expectLen(r, type, len, 8, start); a = { type: 'DEC_NW_TTL' }; break;
+    case OFPAT.POP_PBB: expectLen(r, type, len, 8, start); a = { type: 'POP_PBB' }; break;
+    case OFPAT.SET_MPLS_TTL: expectLen(r, type, len, 8, start); a = { type: 'SET_MPLS_TTL', mpls_ttl: b[start + 4]! }; break;
+    case OFPAT.SET_NW_TTL: expectLen(r, type, len, 8, start); a = { type: 'SET_NW_TTL', nw_ttl: b[start + 4]! }; break;
+    case OFPAT.PUSH_VLAN: expectLen(r, type, len, 8, start); a = { type: 'PUSH_VLAN', ethertype: b.readUInt16BE(start + 4) }; break;
+    case OFPAT.PUSH_MPLS: expectLen(r, type, len, 8, start); a = { type: 'PUSH_MPLS', ethertype: b.readUInt16BE(start + 4) }; break;
+    case OFPAT.POP_MPLS: expectLen(r, type, len, 8, start); a = { type: 'POP_MPLS', ethertype: b.readUInt16BE(start + 4) }; break;
+    case OFPAT.PUSH_PBB: expectLen(r, type, len, 8, start); a = { type: 'PUSH_PBB', ethertype: b.readUInt16BE(start + 4) }; break;
+    case OFPAT.SET_QUEUE: expectLen(r, type, len, 8, start); a = { type: 'SET_QUEUE', queue_id: b.readUInt32BE(start + 4) }; break;
+    case OFPAT.GROUP: expectLen(r, type, len, 8, start); a = { type: 'GROUP', group_id: b.readUInt32BE(start + 4) }; break;
     case OFPAT.SET_FIELD: {
       const outerEnd = r.end;
       r.end = end;

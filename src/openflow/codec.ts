@@ -21,12 +21,24 @@ import type {
   Action, AsyncConfig, Bucket, Desc, FlowStats, GroupDesc, GroupStats, HelloElement, MeterBand, MeterStats,
   MultipartReply, MultipartRequest, OfMessage, Port, PortStats, QueueStats, TableStats,
 } from './types';
-import { Reader, Writer } from './buffer';
-import { OFP_HEADER_LEN, OFPMP, OFPT, OFP_VERSION_1_3, OFPHET_VERSIONBITMAP, OFPET_EXPERIMENTER, OFPMBT_DROP, OFPMBT_DSCP_REMARK, OFPMBT_EXPERIMENTER } from './constants';
-import { readMatch, writeMatch } from './match';
-import { readActions, writeActions } from './actions';
-import { readInstructions, writeInstructions } from './instructions';
-import { readMac, writeMac } from './addr';
+import * as buffer from './buffer';
+import type { Reader, Writer } from './buffer';
+import * as constants from './constants';
+import * as matchMod from './match';
+import * as actionsMod from './actions';
+import * as instructionsMod from './instructions';
+import * as addr from './addr';
+
+// Imported bindings are copied to module-level constants: under tsx (esbuild's CommonJS
+// output) every use of an imported name is a getter call, measurable on the hot path.
+const { OFP_HEADER_LEN, OFPMP, OFPT, OFP_VERSION_1_3, OFPHET_VERSIONBITMAP, OFPET_EXPERIMENTER, OFPMBT_DROP, OFPMBT_DSCP_REMARK, OFPMBT_EXPERIMENTER } = constants;
+const { readMatch, writeMatch } = matchMod;
+const { readActions, writeActions } = actionsMod;
+const { readInstructions, writeInstructions } = instructionsMod;
+const { readMac, writeMac } = addr;
+const ReaderClass = buffer.Reader;
+const { zero } = buffer;
+const WriterClass = buffer.Writer;
 
 // ---------------------------------------------------------------------------
 // Structure sizes (spec 1.3.5, section 7; each checked by the tests)
@@ -81,7 +93,7 @@ const OFP_MAX_PORT_NAME_LEN = 16;
 // ---------------------------------------------------------------------------
 // Encoding
 
-const W = new Writer();
+const W = new WriterClass();
 
 function badArg(msg: string): never {
   throw new OfError('OF_ERR_BAD_ARGUMENT', msg);
@@ -92,9 +104,9 @@ function writePort(w: Writer, p: Port): void {
   w.ensure(OFP_PORT_LEN);
   const b = w.buf;
   b.writeUInt32BE(p.port_no, s);
-  b.fill(0, s + 4, s + 8);
+  zero(b, s + 4, s + 8);
   writeMac(b, s + 8, p.hw_addr);
-  b.fill(0, s + 14, s + 16);
+  zero(b, s + 14, s + 16);
   w.pos = s + 16;
   w.str(p.name, OFP_MAX_PORT_NAME_LEN);
   w.u32(p.config); w.u32(p.state); w.u32(p.curr); w.u32(p.advertised);
@@ -107,7 +119,7 @@ function writeBucket(w: Writer, bk: Bucket): void {
   w.buf.writeUInt16BE(bk.weight, s + 2);
   w.buf.writeUInt32BE(bk.watch_port, s + 4);
   w.buf.writeUInt32BE(bk.watch_group, s + 8);
-  w.buf.fill(0, s + 12, s + 16);
+  zero(w.buf, s + 12, s + 16);
   w.pos = s + OFP_BUCKET_LEN;
   writeActions(w, bk.actions);
   w.patchU16(s, w.pos - s);
@@ -122,13 +134,13 @@ function writeBand(w: Writer, band: MeterBand): void {
   switch (band.type) {
     case 'DROP':
       b.writeUInt16BE(OFPMBT_DROP, s);
-      b.fill(0, s + 12, s + 16);
+      zero(b, s + 12, s + 16);
       w.pos = s + 16;
       break;
     case 'DSCP_REMARK':
       b.writeUInt16BE(OFPMBT_DSCP_REMARK, s);
       b.writeUInt8(band.prec_level, s + 12);
-      b.fill(0, s + 13, s + 16);
+      zero(b, s + 13, s + 16);
       w.pos = s + 16;
       break;
     case 'EXPERIMENTER':
@@ -196,7 +208,7 @@ function writeFlowStats(w: Writer, f: FlowStats): void {
   b.writeUInt16BE(f.idle_timeout, s + 14);
   b.writeUInt16BE(f.hard_timeout, s + 16);
   b.writeUInt16BE(f.flags, s + 18);
-  b.fill(0, s + 20, s + 24);
+  zero(b, s + 20, s + 24);
   w.pos = s + 24;
   w.u64(f.cookie); w.u64(f.packet_count); w.u64(f.byte_count);
   writeMatch(w, f.match);
@@ -378,7 +390,7 @@ function writeBody(w: Writer, msg: OfMessage): void {
       w.u32(msg.port_no); w.zeros(4);
       w.ensure(8);
       writeMac(w.buf, w.pos, msg.hw_addr);
-      w.buf.fill(0, w.pos + 6, w.pos + 8);
+      zero(w.buf, w.pos + 6, w.pos + 8);
       w.pos += 8;
       w.u32(msg.config); w.u32(msg.mask); w.u32(msg.advertise); w.zeros(4);
       return;
@@ -957,7 +969,7 @@ export function decode(buf: Buffer): OfMessage {
   if (version !== OFP_VERSION_1_3 && type !== OFPT.HELLO && type !== OFPT.ERROR) {
     throw new OfError('OF_ERR_BAD_VERSION', `version 0x${version.toString(16).padStart(2, '0')}, expected 0x04`, 0, header);
   }
-  const r = new Reader(buf, OFP_HEADER_LEN, length, header);
+  const r = new ReaderClass(buf, OFP_HEADER_LEN, length, header);
   const msg = readBody(r, type, version, xid);
   if (r.pos !== length) {
     throw new OfError('OF_ERR_BAD_LEN', `${length - r.pos} bytes after the end of the message body`, r.pos, header);

@@ -12,8 +12,15 @@
 import { OfError } from './errors';
 import type { Instruction } from './types';
 import type { Reader, Writer } from './buffer';
-import { OFPIT } from './constants';
-import { readActions, writeActions } from './actions';
+import * as buffer from './buffer';
+import * as constants from './constants';
+import * as actions from './actions';
+
+// Imported bindings are copied to module-level constants: under tsx (esbuild's CommonJS
+// output) every use of an imported name is a getter call, measurable on the hot path.
+const { OFPIT } = constants;
+const { zero } = buffer;
+const { readActions, writeActions } = actions;
 
 export const OFP_INSTRUCTION_GOTO_TABLE_LEN = 8;
 export const OFP_INSTRUCTION_WRITE_METADATA_LEN = 24;
@@ -29,20 +36,20 @@ export function writeInstruction(w: Writer, ins: Instruction): void {
       b.writeUInt16BE(OFPIT.GOTO_TABLE, start);
       b.writeUInt16BE(OFP_INSTRUCTION_GOTO_TABLE_LEN, start + 2);
       b.writeUInt8(ins.table_id, start + 4);
-      b.fill(0, start + 5, start + 8);
+      zero(b, start + 5, start + 8);
       w.pos = start + 8;
       return;
     case 'WRITE_METADATA':
       b.writeUInt16BE(OFPIT.WRITE_METADATA, start);
       b.writeUInt16BE(OFP_INSTRUCTION_WRITE_METADATA_LEN, start + 2);
-      b.fill(0, start + 4, start + 8);
+      zero(b, start + 4, start + 8);
       w.pos = start + 8;
       w.u64(ins.metadata);
       w.u64(ins.metadata_mask);
       return;
     case 'WRITE_ACTIONS': case 'APPLY_ACTIONS':
       b.writeUInt16BE(OFPIT[ins.type], start);
-      b.fill(0, start + 4, start + 8);
+      zero(b, start + 4, start + 8);
       w.pos = start + 8;
       writeActions(w, ins.actions);
       w.patchU16(start + 2, w.pos - start);
@@ -50,7 +57,7 @@ export function writeInstruction(w: Writer, ins: Instruction): void {
     case 'CLEAR_ACTIONS':
       b.writeUInt16BE(OFPIT.CLEAR_ACTIONS, start);
       b.writeUInt16BE(OFP_INSTRUCTION_ACTIONS_LEN, start + 2);
-      b.fill(0, start + 4, start + 8);
+      zero(b, start + 4, start + 8);
       w.pos = start + 8;
       return;
     case 'METER':
@@ -83,6 +90,10 @@ export function writeInstructions(w: Writer, list: readonly Instruction[]): void
   for (let i = 0; i < list.length; i++) writeInstruction(w, list[i]!);
 }
 
+function expectLen(r: Reader, type: number, len: number, want: number, start: number): void {
+  if (len !== want) r.fail('OF_ERR_BAD_LEN', `instruction type ${type} length ${len}, expected ${want}`, start + 2);
+}
+
 export function readInstruction(r: Reader): Instruction {
   const start = r.pos;
   r.need(4, 'instruction header');
@@ -92,17 +103,14 @@ export function readInstruction(r: Reader): Instruction {
   if (len < 8 || (len & 7) !== 0) r.fail('OF_ERR_BAD_LEN', `instruction type ${type} length ${len} (must be >= 8 and a multiple of 8)`, start + 2);
   r.need(len, `instruction type ${type}`);
   const end = start + len;
-  const fixed = (n: number) => {
-    if (len !== n) r.fail('OF_ERR_BAD_LEN', `instruction type ${type} length ${len}, expected ${n}`, start + 2);
-  };
   let ins: Instruction;
   switch (type) {
     case OFPIT.GOTO_TABLE:
-      fixed(OFP_INSTRUCTION_GOTO_TABLE_LEN);
+      expectLen(r, type, len, OFP_INSTRUCTION_GOTO_TABLE_LEN, start);
       ins = { type: 'GOTO_TABLE', table_id: b[start + 4]! };
       break;
     case OFPIT.WRITE_METADATA:
-      fixed(OFP_INSTRUCTION_WRITE_METADATA_LEN);
+      expectLen(r, type, len, OFP_INSTRUCTION_WRITE_METADATA_LEN, start);
       r.pos = start + 8;
       ins = { type: 'WRITE_METADATA', metadata: r.u64(), metadata_mask: r.u64() };
       break;
@@ -111,11 +119,11 @@ export function readInstruction(r: Reader): Instruction {
       ins = { type: type === OFPIT.WRITE_ACTIONS ? 'WRITE_ACTIONS' : 'APPLY_ACTIONS', actions: readActions(r, end) };
       break;
     case OFPIT.CLEAR_ACTIONS:
-      fixed(OFP_INSTRUCTION_ACTIONS_LEN);
+      expectLen(r, type, len, OFP_INSTRUCTION_ACTIONS_LEN, start);
       ins = { type: 'CLEAR_ACTIONS' };
       break;
     case OFPIT.METER:
-      fixed(OFP_INSTRUCTION_METER_LEN);
+      expectLen(r, type, len, OFP_INSTRUCTION_METER_LEN, start);
       ins = { type: 'METER', meter_id: b.readUInt32BE(start + 4) };
       break;
     case OFPIT.EXPERIMENTER:

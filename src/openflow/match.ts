@@ -11,9 +11,15 @@
 import { OfError } from './errors';
 import type { Match, OxmEntry, OxmFieldName, OxmTlv, OxmValue } from './types';
 import type { Reader, Writer } from './buffer';
-import { OFPMT_OXM } from './constants';
-import { oxmFieldInfo, readOxm, writeOxm, type OxmFieldInfo } from './oxm';
+import * as constants from './constants';
+import * as oxm from './oxm';
+import type { OxmFieldInfo } from './oxm';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6, parseMac, formatMac } from './addr';
+
+// Imported bindings are copied to module-level constants: under tsx (esbuild's CommonJS
+// output) every use of an imported name is a getter call, measurable on the hot path.
+const { OFPMT_OXM } = constants;
+const { oxmFieldInfo, readOxm, writeOxm } = oxm;
 
 /** ofp_match header: type + length. */
 export const OFP_MATCH_HEADER_LEN = 4;

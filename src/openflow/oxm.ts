@@ -11,9 +11,14 @@
 
 import { OfError } from './errors';
 import type { OxmEntry, OxmFieldName, OxmTlv, OxmValue } from './types';
-import { readIpv4, readIpv6, readMac, writeIpv4, writeIpv6, writeMac } from './addr';
+import * as addr from './addr';
 import type { Reader, Writer } from './buffer';
-import { OFPXMC_OPENFLOW_BASIC } from './constants';
+import * as constants from './constants';
+
+// Imported bindings are copied to module-level constants: under tsx (esbuild's CommonJS
+// output) every use of an imported name is a getter call, measurable on the hot path.
+const { readIpv4, readIpv6, readMac, writeIpv4, writeIpv6, writeMac } = addr;
+const { OFPXMC_OPENFLOW_BASIC } = constants;
 
 export type OxmKind = 'uint' | 'u64' | 'mac' | 'ipv4' | 'ipv6';
 
@@ -28,10 +33,12 @@ export interface OxmFieldInfo {
   bits: number;
   /** The spec allows a mask (Table 12, "Mask" column). */
   maskable: boolean;
+  /** 2 ** (8 * width): the first value that does not fit (numeric kinds). */
+  limit: number;
 }
 
 function f(name: OxmFieldName, field: number, width: number, kind: OxmKind, bits: number, maskable: boolean): OxmFieldInfo {
-  return { name, field, width, kind, bits, maskable };
+  return { name, field, width, kind, bits, maskable, limit: 2 ** (8 * width) };
 }
 
 /** Basic-class fields by oxm_field number (spec 1.3.5 Table 12). */
@@ -84,8 +91,10 @@ export const OXM_BY_NAME: Readonly<Record<OxmFieldName, OxmFieldInfo>> = (() => 
   return m;
 })();
 
+const BY_NAME_MAP = new Map<string, OxmFieldInfo>(OXM_FIELDS.map((fi) => [fi.name, fi]));
+
 export function oxmFieldInfo(name: string): OxmFieldInfo | undefined {
-  return Object.prototype.hasOwnProperty.call(OXM_BY_NAME, name) ? OXM_BY_NAME[name as OxmFieldName] : undefined;
+  return BY_NAME_MAP.get(name);
 }
 
 function badArg(msg: string): never {
@@ -99,7 +108,7 @@ function writeValue(w: Writer, fi: OxmFieldInfo, v: OxmValue): void {
   switch (fi.kind) {
     case 'uint': {
       const n = typeof v === 'bigint' ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= 2 ** (fi.width * 8)) {
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= fi.limit) {
         badArg(`${fi.name}: value ${String(v)} does not fit ${fi.width} bytes`);
       }
       if (fi.width === 1) buf[at] = n;
@@ -168,7 +177,7 @@ export function writeOxm(w: Writer, e: OxmEntry): void {
     w.bytes(e.data);
     return;
   }
-  const fi = oxmFieldInfo(e.field);
+  const fi = BY_NAME_MAP.get(e.field);
   if (fi === undefined) badArg(`unknown OXM field ${JSON.stringify(e.field)}`);
   const hasMask = e.mask !== undefined;
   const len = hasMask ? fi.width * 2 : fi.width;
