@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { VirtualTimeScheduler } from 'rxjs';
 import { registry } from '../../src/metrics';
 import type { FlowStats, OfMessage } from '../../src/openflow/types';
 import type { OpenFlowServer } from '../../src/switch/server';
@@ -110,6 +111,24 @@ describe('switch channel (fake switch over loopback TCP)', function () {
     assert.ok(sw.received.some((m) => m.type === 'ECHO_REQUEST'), 'the controller probed with echoes');
     await sw.closed;
     assert.equal(server.datapath(0xb2n), undefined);
+  });
+
+  it('takes its clock from the injected scheduler: dead detection in virtual time', async () => {
+    const scheduler = new VirtualTimeScheduler();
+    await start({ scheduler, echoIntervalMs: 5000, echoMissLimit: 3 });
+    const sw = await connect({ dpid: 0xb4n, answerEcho: false });
+    await log.wait(isConnected(0xb4n), 'connected');
+    // Two intervals: the first sees the handshake traffic, the second is one miss. Still connected.
+    scheduler.maxFrames = 2 * 5000;
+    scheduler.flush();
+    assert.equal(server.datapath(0xb4n)?.connected, true);
+    // Three more silent intervals pass in virtual time: dead at the third miss.
+    scheduler.maxFrames = 5 * 5000;
+    scheduler.flush();
+    const ev = await log.wait(isDisconnected(0xb4n), 'disconnected');
+    assert.ok(ev.type === 'disconnected');
+    assert.match(ev.reason, /silent for 3 echo intervals of 5000 ms/);
+    await sw.closed;
   });
 
   it('keeps a switch that answers its echoes', async () => {
