@@ -56,7 +56,7 @@ import {
   findSwitch, isSubscriberPort, isUplink, rangesToList, type Config, type SwitchConfig,
 } from '../app/config';
 import { OP25B_COOKIE, OP25B_COOKIE_MASK, cookieFor, decodeCookie } from './cookie';
-import { prefixMatchValue, prefixesOverlap, type IpPrefix } from './prefix';
+import { minimalPrefixes, prefixMatchValue, prefixesOverlap, type IpPrefix } from './prefix';
 import type { FixedFields, FlowTemplates, MatchPart, TemplateName } from './templates';
 import { portKeyString, type DesiredFlow, type Override, type PortKey, type PortState, type RuleKind } from './types';
 
@@ -123,19 +123,19 @@ export function compilePolicy(cfg: Pick<Config, 'table_id' | 'flows' | 'blocked_
       cache: new Map(),
     };
     const scope = sw.destination_scope?.prefixes ?? cfg.destination_scope?.prefixes;
-    if (scope) cs.scope = scope;
+    if (scope) cs.scope = minimalPrefixes(scope);
     switches.set(sw.dpid, cs);
   }
   const pc: PolicyConfig = {
     table_id: cfg.table_id,
     flows: cfg.flows,
     blocked_ports: cfg.blocked_ports,
-    mtas: cfg.mtas,
+    mtas: minimalPrefixes(cfg.mtas),
     default_policy: cfg.default_policy,
     continueInstructions,
     switches,
   };
-  if (cfg.destination_scope) pc.destination_scope = cfg.destination_scope.prefixes;
+  if (cfg.destination_scope) pc.destination_scope = minimalPrefixes(cfg.destination_scope.prefixes);
   // Build every template once now, so a template the codec refuses fails at load, not at the first event.
   for (const cs of switches.values()) {
     for (const name of Object.keys(cfg.flows.templates) as TemplateName[]) {

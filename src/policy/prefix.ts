@@ -81,3 +81,18 @@ export function prefixMatchValue(p: IpPrefix): string | undefined {
   if (p.length === bits(p.family)) return p.network;
   return `${p.network}/${p.length}`;
 }
+
+/**
+ * The prefixes without repeats and without any prefix inside another of the
+ * list (the broader one covers it): the same addresses, fewer flows, and no
+ * two flows of one rule overlapping at one priority.
+ */
+export function minimalPrefixes(list: readonly IpPrefix[]): IpPrefix[] {
+  const out: IpPrefix[] = [];
+  for (const p of list) {
+    if (list.some((q) => q !== p && q.family === p.family && prefixesOverlap(p, q)
+      && (q.length < p.length || (q.length === p.length && list.indexOf(q) < list.indexOf(p))))) continue;
+    out.push(p);
+  }
+  return out;
+}

@@ -311,3 +311,21 @@ destination_scope: { prefixes: [203.0.113.0/24, "2001:db8:203::/48"] }
     assert.equal(p.space.cookie, 0x0b25n << 48n);
   });
 });
+
+describe('policy: prefix lists', () => {
+  it('repeated or nested MTA and scope prefixes give no duplicate or overlapping flows', () => {
+    const c = compilePolicy(parseConfig(`
+switches: [{ dpid: 1, uplinks: "1" }]
+mtas: [198.51.100.25, 198.51.100.25/32, 198.51.100.0/24, "2001:db8:100::25"]
+destination_scope: { prefixes: [203.0.113.0/24, 203.0.113.128/25, 0.0.0.0/0, "2001:db8::/32", "2001:db8:203::/48"] }
+`, 'dup.yaml'));
+    const k: PortKey = { dpid: 1n, port: 3 };
+    const flows = desiredPortFlows(c, { key: k, session: session(k) }, NOW);
+    const t = load(flows); // would throw OFPFMFC_OVERLAP on a tie
+    assert.equal(flows.filter((f) => f.rule === 'mta-allow').length, 2, 'one IPv4 (the /24) and one IPv6 MTA');
+    assert.equal(flows.filter((f) => f.rule === 'block').length, 2, '0.0.0.0/0 (no dst field) and 2001:db8::/32');
+    assert.equal(v(t, syn(3, '192.0.2.1', 25)), 'drop');
+    assert.equal(v(t, syn(3, '198.51.100.77', 25)), 'continue');
+    assert.equal(v(t, syn(3, '2001:db9::1', 25)), 'miss', 'outside the IPv6 scope: no OP25B rule (and no table-miss in this table)');
+  });
+});
