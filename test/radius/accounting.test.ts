@@ -263,3 +263,39 @@ describe('radius accounting server driven by radclient', function () {
     }
   });
 });
+
+describe('radius accounting server with the embedded SQLite store', () => {
+  it('Start then a stale Stop of an older session and a newer Start: the store applies its ordering rule, whois finds the subscriber', async function () {
+    let SqliteStore: (new (dir: string) => import('../../src/store/types').Store) | undefined;
+    try {
+      ({ SqliteStore } = await import('../../src/store/sqlite'));
+    } catch (e) {
+      console.log(`  skipped: src/store/sqlite not loadable (${e instanceof Error ? e.message : String(e)})`);
+      this.skip();
+    }
+    const { mkdtempSync, rmSync } = await import('fs');
+    const { tmpdir } = await import('os');
+    const { join } = await import('path');
+    const dir = mkdtempSync(join(tmpdir(), 'op25b-radius-sqlite-'));
+    const store = new SqliteStore!(dir);
+    let t = 1_800_000_000_000;
+    const server = new AccountingServer({ store, name: `acct-sqlite-${++serial}`, now: () => t, mapping, clients: [{ address: '127.0.0.1', secret: SECRET }] });
+    try {
+      const nas: [string, string | number][] = [['NAS-IP-Address', '192.0.2.1'], ['NAS-Port', 7]];
+      assert.ok(await server.handleDatagram(acct(1, [['Acct-Status-Type', 1], ['Acct-Session-Id', 'old'], ['Framed-IP-Address', '100.64.7.1'], ['Event-Timestamp', 1_700_000_000], ...nas]), peer));
+      t += 1000;
+      assert.ok(await server.handleDatagram(acct(2, [['Acct-Status-Type', 1], ['Acct-Session-Id', 'new'], ['Framed-IP-Address', '100.64.7.2'], ['Event-Timestamp', 1_700_000_100], ...nas]), peer));
+      t += 1000;
+      // The old session's Stop arrives late: answered (it is recorded) but it must not end 'new'.
+      assert.ok(await server.handleDatagram(acct(3, [['Acct-Status-Type', 2], ['Acct-Session-Id', 'old'], ['Event-Timestamp', 1_700_000_050], ...nas]), peer));
+      const open = await store.sessions();
+      assert.deepStrictEqual(open.map((s) => [s.sessionId, s.key.port, s.framedIp]), [['new', 7, '100.64.7.2']]);
+      const who = await store.whois('100.64.7.1', 1_700_000_010_000);
+      assert.deepStrictEqual(who.map((r) => [r.sessionId, r.key.port]), [['old', 7]]);
+    } finally {
+      await server.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
