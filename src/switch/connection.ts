@@ -539,7 +539,8 @@ export class Connection implements Datapath {
       dpid: this.dpidHex(), xid: msg.xid, error: `${info.typeName}/${info.codeName}`,
       cause: cause ? describe(cause) : 'unknown (not among recently sent messages)',
     });
-    if (this._dpid !== undefined) this.hooks.event({ type: 'error', dpid: this._dpid, error: info, xid: msg.xid });
+    // Every OFPT_ERROR of a connected switch is an event, also those that reject a request.
+    if (this.state === 'ready' && this._dpid !== undefined) this.hooks.event({ type: 'error', dpid: this._dpid, error: info, xid: msg.xid });
     const b = this.batchXids.get(msg.xid);
     if (b) {
       b.batch.failures.push({ index: b.index, xid: msg.xid, error: info });
