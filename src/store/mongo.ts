@@ -74,7 +74,7 @@ export class MongoStore implements Store {
   private nasTail: Promise<unknown> = Promise.resolve();
   private readonly inflight = new Set<Promise<void>>();
 
-  private constructor(private readonly client: MongoClient, readonly db: Db, opts: MongoStoreOptions) {
+  private constructor(private readonly disconnect: () => Promise<void>, readonly db: Db, opts: MongoStoreOptions) {
     this.events = db.collection<EventDoc>('events');
     this.sessionsC = db.collection<SessionDoc>('sessions');
     this.history = db.collection<HistoryDoc>('history');
@@ -94,10 +94,20 @@ export class MongoStore implements Store {
       retryReads: true,
       ignoreUndefined: true,
     });
-    const store = new MongoStore(client, client.db(database), opts);
+    const store = new MongoStore(() => client.close(), client.db(database), opts);
     await store.retry('connect', () => client.connect(), Infinity);
     await store.retry('create indexes', () => store.ensureIndexes(), Infinity);
     log.info('MongoDB store open', { database, indexes: MONGO_INDEXES.length });
+    return store;
+  }
+
+  /**
+   * A store over a Db the caller connected (or, in tests, an in-memory fake of
+   * the collection API); `disconnect` runs on close(). Creates the indexes.
+   */
+  static async fromDb(db: Db, opts: MongoStoreOptions = {}, disconnect: () => Promise<void> = async () => undefined): Promise<MongoStore> {
+    const store = new MongoStore(disconnect, db, opts);
+    await store.retry('create indexes', () => store.ensureIndexes(), Infinity);
     return store;
   }
 
@@ -326,6 +336,6 @@ export class MongoStore implements Store {
     await Promise.race([Promise.all([this.nasTail, ...this.portTails.values(), ...this.inflight]), limit]);
     if (timer) clearTimeout(timer);
     this.closing = true;
-    await this.client.close();
+    await this.disconnect();
   }
 }
