@@ -163,7 +163,7 @@ function listIn(o: JsonDict, key: string, path: string, def?: unknown[]): unknow
     bad(`${path}.${key}`, 'missing');
   }
   if (!Array.isArray(v)) bad(`${path}.${key}`, `expected a list, got ${describe(v)}`);
-  return v;
+  return Array.from(v); // holes (sparse arrays) become undefined, which the element readers reject
 }
 
 function pairIn(o: JsonDict, key: string, path: string): [number, number] {
@@ -338,7 +338,7 @@ export function actionsToJson(l: readonly Action[]): JsonDict[] {
 export function actionsFromJson(v: unknown, path: string): Action[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) bad(path, `expected a list of actions, got ${describe(v)}`);
-  return v.map((a, i) => actionIn(a, `${path}[${i}]`));
+  return Array.from(v).map((a, i) => actionIn(a, `${path}[${i}]`));
 }
 
 function actionsLen(l: readonly Action[]): number {
@@ -415,7 +415,7 @@ export function instructionsToJson(l: readonly Instruction[]): JsonDict[] {
 export function instructionsFromJson(v: unknown, path: string): Instruction[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) bad(path, `expected a list of instructions, got ${describe(v)}`);
-  return v.map((x, i) => instructionIn(x, `${path}[${i}]`));
+  return Array.from(v).map((x, i) => instructionIn(x, `${path}[${i}]`));
 }
 
 // ---------------------------------------------------------------------------

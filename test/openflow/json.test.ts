@@ -4,6 +4,7 @@ import type { OfMessage } from '../../src/openflow';
 import { fromJsonDict, toJsonDict } from '../../src/openflow/json';
 import { parseJson, stringifyJson } from '../../src/openflow/bigjson';
 import { isOfError } from '../../src/openflow/errors';
+import { loadFixtures } from './fixtures/golden';
 
 function badJson(fn: () => unknown, path: RegExp): void {
   assert.throws(fn, (e: unknown) => isOfError(e) && e.code === 'OF_ERR_BAD_JSON' && path.test(e.message));
@@ -83,5 +84,43 @@ describe('openflow/json: Ryu to_jsondict / from_jsondict', () => {
   });
   it('refuses a 64-bit value that JSON.parse already rounded', () => {
     badJson(() => fromJsonDict(JSON.parse('{"OFPFlowMod": {"cookie": 18446744073709551615}}')), /lost precision/);
+  });
+  it('mutated fixtures give a message or the typed error, never anything else (fromJsonDict then encode)', () => {
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const junk: unknown[] = [null, -1, 'x', 1.5, 2 ** 40, [], {}, true, 1n << 70n, '', 'AA==', { OFPMatch: {} }, [{ OXMTlv: {} }], 256, 65536];
+    const paths = (v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []) => {
+      if (typeof v === 'object' && v !== null) {
+        for (const [k, e] of Object.entries(v)) {
+          const p = [...at, Array.isArray(v) ? Number(k) : k];
+          out.push(p);
+          paths(e, p, out);
+        }
+      }
+      return out;
+    };
+    let typed = 0;
+    for (const f of loadFixtures()) {
+      const all = paths(f.json);
+      for (let i = 0; i < 25; i++) {
+        const copy = parseJson(stringifyJson(f.json)) as Record<string, unknown>;
+        const path = all[rnd(all.length)]!;
+        let o = copy as Record<string | number, unknown>;
+        for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+        const last = path[path.length - 1]!;
+        if (rnd(5) === 0) delete o[last];
+        else o[last] = junk[rnd(junk.length)];
+        try {
+          encode(fromJsonDict(copy));
+        } catch (e) {
+          if (!isOfError(e)) assert.fail(`${f.name} with ${path.join('.')} mutated threw ${String(e)}`);
+          typed++;
+        }
+      }
+    }
+    assert.ok(typed > 0);
   });
 });
