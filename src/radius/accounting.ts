@@ -34,7 +34,7 @@ import { attributesForLog, decodePacket, encodePacket, findAttribute, getAgentCi
 import { ACCT_STATUS_TYPE, CODE } from './dictionary';
 import { isRadiusError, RadiusError } from './errors';
 import { ClientTable, type RadiusClientConfig } from './clients';
-import { DuplicateCache, RateLimitedLog } from './dedup';
+import { BurstCoalescer, DuplicateCache, RateLimitedLog } from './dedup';
 import { compileMapping, isMappingError, profileFrom, type MappingConfig, type MappingInput, type PortLookup, type PortMapper } from './mapping';
 import { UdpEndpoint, type Peer } from './udp';
 
@@ -70,6 +70,10 @@ export interface AccountingServerOptions {
   /** Metric label `server`, default 'acct'. */
   name?: string;
   logger?: Logger;
+  /** Most events handed to the store in one burst (see BurstCoalescer), default 1000. */
+  maxBurst?: number;
+  /** Scheduler for the burst check, default setImmediate. */
+  schedule?: (fn: () => void) => void;
 }
 
 export type EventBuild =
@@ -173,8 +177,18 @@ export class AccountingServer {
   private readonly name: string;
   private readonly profileAttributes: string[];
   private readonly udp: UdpEndpoint;
+  private readonly toStore: BurstCoalescer<{ event: SubscriberEvent; resolve: (r: ApplyResult) => void; reject: (e: unknown) => void }>;
 
   constructor(private readonly opts: AccountingServerOptions) {
+    this.toStore = new BurstCoalescer((jobs) => {
+      for (const j of jobs) {
+        try {
+          opts.store.recordEvent(j.event).then(j.resolve, j.reject);
+        } catch (e) {
+          j.reject(e);
+        }
+      }
+    }, opts.maxBurst ?? 1000, opts.schedule);
     this.clients = new ClientTable(opts.clients);
     this.mapper = typeof opts.mapping === 'function' ? opts.mapping : compileMapping(opts.mapping);
     this.now = opts.now ?? Date.now;
@@ -281,7 +295,7 @@ export class AccountingServer {
         this.dedup.answer(dkey, r);
         return r;
       }
-      const result = await this.opts.store.recordEvent(built.event);
+      const result = await new Promise<ApplyResult>((resolve, reject) => this.toStore.push({ event: built.event, resolve, reject }));
       const r = reply();
       this.dedup.answer(dkey, r);
       this.count(result.applied ? 'recorded' : 'ignored');

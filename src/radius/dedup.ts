@@ -65,8 +65,10 @@ export class DuplicateCache {
     // Map keeps insertion order and every insert carries now+window, so expired entries are at the front.
     const t = this.now();
     for (const [k, e] of this.map) {
-      if (e.expires > t && this.map.size < this.maxEntries) break;
-      if (e.value.state === 'pending' && e.expires > t) break;
+      const expired = e.expires <= t;
+      if (!expired && this.map.size < this.maxEntries) break;
+      // Over the bound: evict the oldest answered entries, never one still being processed.
+      if (!expired && e.value.state === 'pending') continue;
       this.map.delete(k);
     }
   }
@@ -99,5 +101,61 @@ export class RateLimitedLog {
     }
     s.suppressed++;
     return undefined;
+  }
+}
+
+/**
+ * Hands bursts of work to the store together. Datagrams are read by libuv at
+ * most 32 per poll, and a synchronous store commit (fsync) blocks the loop,
+ * so without this every group commit would hold at most one poll's worth of
+ * events. Items are held while more keep arriving (the queue grew during the
+ * last loop turn) up to `maxBatch`, then released in one synchronous run, so
+ * a group-committing store takes them in one transaction. A lone request is
+ * released on the same loop turn it arrived: no added latency when idle.
+ */
+export class BurstCoalescer<T> {
+  private queue: T[] = [];
+  private seen = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly release: (items: T[]) => void,
+    private readonly maxBatch = 1000,
+    /** Scheduler of the next check (setImmediate: after the current poll phase). */
+    private readonly schedule: (fn: () => void) => void = (fn) => setImmediate(fn),
+  ) {}
+
+  push(item: T): void {
+    this.queue.push(item);
+    if (this.queue.length >= this.maxBatch) {
+      this.drain();
+      return;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.seen = this.queue.length;
+      this.schedule(() => this.tick());
+    }
+  }
+
+  private tick(): void {
+    if (this.queue.length === 0) {
+      this.scheduled = false;
+      return;
+    }
+    if (this.queue.length > this.seen) {
+      this.seen = this.queue.length;
+      this.schedule(() => this.tick());
+      return;
+    }
+    this.scheduled = false;
+    this.drain();
+  }
+
+  private drain(): void {
+    const items = this.queue;
+    this.queue = [];
+    this.seen = 0;
+    this.release(items);
   }
 }
