@@ -49,7 +49,7 @@ class MtaReachable(LabTest):
             self.assert_reaches('a1h1', addr, 25)
             self.assert_reaches('a2h2', addr, 25)
         self.assert_reaches('a1h1', MTA4, 587)
-        return self.assert_reaches('a2h2', MTA6, 25)
+        return 'a1h1, a2h2 -> mta:25 over both families, mta:587 ok'
 
 
 class SubmissionReachable(LabTest):
@@ -67,7 +67,8 @@ class WebReachable(LabTest):
 
     def test(self):
         self.assert_reaches('a1h2', WEB4, 80)
-        return self.assert_reaches('a2h1', WEB6, 80)
+        self.assert_reaches('a2h1', WEB6, 80)
+        return 'a1h2 -> web:80 (IPv4), a2h1 -> web:80 (IPv6): HTTP 200'
 
 
 class ExemptSubscriber(LabTest):
@@ -127,7 +128,7 @@ class NocQuarantine(LabTest):
         wait_for(lambda: lab.probe(h, MTA4, 25, 0.5)[0], 5, 0.1, 'lifting the quarantine to restore mta:25')
         self.assert_reaches(h, MTA6, 25)
         self.assert_blocked(h, MX4, 25)  # back to the plain OP25B block
-        return 'cut after %.2fs (CoA-ACK %.2fs); other ports fine; lifted' % (took, acked)
+        return 'cut %.2fs after the CoA was sent (CoA-ACK at %.2fs); a2h2, a1h1 unaffected; lifted' % (took, acked)
 
 
 class BotSynFlood(LabTest):

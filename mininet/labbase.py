@@ -246,8 +246,6 @@ class Lab:
             self.wait_switches_enforced()
             for name in self.ports:
                 self.acct_start(name)
-            for name in self.ports:
-                self.wait_port_bound(name)
 
     def stop(self, keep_logs=False):
         """Remove everything this lab made; safe to call more than once, and after a partial start."""
@@ -480,10 +478,6 @@ class Lab:
                 return all(any(f['actions'] == 'drop' and f['match'].get('tp_dst') == '25'
                                for f in self.port_flows(h)) for h in hosts)
             wait_for(enforced, timeout, 0.2, 'OP25B block flows on a%d' % sw)
-
-    def wait_port_bound(self, host, timeout=10):
-        """Wait until the controller has applied the newest session on host's port."""
-        return True
 
     # ---- RADIUS (radclient as the NAS) ----
 
