@@ -20,7 +20,7 @@ import * as oxm from './oxm';
 // Imported bindings are copied to module-level constants: under tsx (esbuild's CommonJS
 // output) every use of an imported name is a getter call, measurable on the hot path.
 const { OFPAT } = constants;
-const { zero } = buffer;
+const { zero, put8, put16, put32, get16, get32 } = buffer;
 const { readOxm, writeOxm } = oxm;
 
 export const OFP_ACTION_HEADER_LEN = 8;
@@ -33,57 +33,57 @@ export function writeAction(w: Writer, a: Action): void {
   const b = w.buf;
   switch (a.type) {
     case 'OUTPUT':
-      b.writeUInt16BE(OFPAT.OUTPUT, start);
-      b.writeUInt16BE(OFP_ACTION_OUTPUT_LEN, start + 2);
-      b.writeUInt32BE(a.port, start + 4);
-      b.writeUInt16BE(a.max_len, start + 8);
+      put16(b, start, OFPAT.OUTPUT);
+      put16(b, start + 2, OFP_ACTION_OUTPUT_LEN);
+      put32(b, start + 4, a.port);
+      put16(b, start + 8, a.max_len);
       zero(b, start + 10, start + 16);
       w.pos = start + OFP_ACTION_OUTPUT_LEN;
       return;
     case 'COPY_TTL_OUT': case 'COPY_TTL_IN': case 'DEC_MPLS_TTL': case 'POP_VLAN':
     case 'DEC_NW_TTL': case 'POP_PBB':
-      b.writeUInt16BE(OFPAT[a.type], start);
-      b.writeUInt16BE(8, start + 2);
+      put16(b, start, OFPAT[a.type]);
+      put16(b, start + 2, 8);
       zero(b, start + 4, start + 8);
       w.pos = start + 8;
       return;
     case 'SET_MPLS_TTL': case 'SET_NW_TTL':
-      b.writeUInt16BE(OFPAT[a.type], start);
-      b.writeUInt16BE(8, start + 2);
-      b.writeUInt8(a.type === 'SET_MPLS_TTL' ? a.mpls_ttl : a.nw_ttl, start + 4);
+      put16(b, start, OFPAT[a.type]);
+      put16(b, start + 2, 8);
+      put8(b, start + 4, a.type === 'SET_MPLS_TTL' ? a.mpls_ttl : a.nw_ttl);
       zero(b, start + 5, start + 8);
       w.pos = start + 8;
       return;
     case 'PUSH_VLAN': case 'PUSH_MPLS': case 'POP_MPLS': case 'PUSH_PBB':
-      b.writeUInt16BE(OFPAT[a.type], start);
-      b.writeUInt16BE(8, start + 2);
-      b.writeUInt16BE(a.ethertype, start + 4);
+      put16(b, start, OFPAT[a.type]);
+      put16(b, start + 2, 8);
+      put16(b, start + 4, a.ethertype);
       zero(b, start + 6, start + 8);
       w.pos = start + 8;
       return;
     case 'SET_QUEUE': case 'GROUP':
-      b.writeUInt16BE(OFPAT[a.type], start);
-      b.writeUInt16BE(8, start + 2);
-      b.writeUInt32BE(a.type === 'SET_QUEUE' ? a.queue_id : a.group_id, start + 4);
+      put16(b, start, OFPAT[a.type]);
+      put16(b, start + 2, 8);
+      put32(b, start + 4, a.type === 'SET_QUEUE' ? a.queue_id : a.group_id);
       w.pos = start + 8;
       return;
     case 'SET_FIELD':
-      b.writeUInt16BE(OFPAT.SET_FIELD, start);
+      put16(b, start, OFPAT.SET_FIELD);
       w.pos = start + 4;
       writeOxm(w, a.field);
       w.pad8(start);
       w.patchU16(start + 2, w.pos - start);
       return;
     case 'EXPERIMENTER':
-      b.writeUInt16BE(OFPAT.EXPERIMENTER, start);
-      b.writeUInt32BE(a.experimenter, start + 4);
+      put16(b, start, OFPAT.EXPERIMENTER);
+      put32(b, start + 4, a.experimenter);
       w.pos = start + 8;
       w.bytes(a.data);
       w.pad8(start);
       w.patchU16(start + 2, w.pos - start);
       return;
     case 'OPAQUE':
-      b.writeUInt16BE(a.action_type, start);
+      put16(b, start, a.action_type);
       w.pos = start + 4;
       w.bytes(a.data);
       w.pad8(start);
@@ -107,8 +107,8 @@ export function readAction(r: Reader): Action {
   const start = r.pos;
   r.need(4, 'action header');
   const b = r.buf;
-  const type = b.readUInt16BE(start);
-  const len = b.readUInt16BE(start + 2);
+  const type = get16(b, start);
+  const len = get16(b, start + 2);
   if (len < 8 || (len & 7) !== 0) r.fail('OF_ERR_BAD_LEN', `action type ${type} length ${len} (must be >= 8 and a multiple of 8)`, start + 2);
   r.need(len, `action type ${type}`);
   const end = start + len;
@@ -116,7 +116,7 @@ export function readAction(r: Reader): Action {
   switch (type) {
     case OFPAT.OUTPUT:
       expectLen(r, type, len, OFP_ACTION_OUTPUT_LEN, start);
-      a = { type: 'OUTPUT', port: b.readUInt32BE(start + 4), max_len: b.readUInt16BE(start + 8) };
+      a = { type: 'OUTPUT', port: get32(b, start + 4), max_len: get16(b, start + 8) };
       break;
     case OFPAT.COPY_TTL_OUT: expectLen(r, type, len, 8, start); a = { type: 'COPY_TTL_OUT' }; break;
     case OFPAT.COPY_TTL_IN: expectLen(r, type, len, 8, start); a = { type: 'COPY_TTL_IN' }; break;
@@ -126,12 +126,12 @@ export function readAction(r: Reader): Action {
     case OFPAT.POP_PBB: expectLen(r, type, len, 8, start); a = { type: 'POP_PBB' }; break;
     case OFPAT.SET_MPLS_TTL: expectLen(r, type, len, 8, start); a = { type: 'SET_MPLS_TTL', mpls_ttl: b[start + 4]! }; break;
     case OFPAT.SET_NW_TTL: expectLen(r, type, len, 8, start); a = { type: 'SET_NW_TTL', nw_ttl: b[start + 4]! }; break;
-    case OFPAT.PUSH_VLAN: expectLen(r, type, len, 8, start); a = { type: 'PUSH_VLAN', ethertype: b.readUInt16BE(start + 4) }; break;
-    case OFPAT.PUSH_MPLS: expectLen(r, type, len, 8, start); a = { type: 'PUSH_MPLS', ethertype: b.readUInt16BE(start + 4) }; break;
-    case OFPAT.POP_MPLS: expectLen(r, type, len, 8, start); a = { type: 'POP_MPLS', ethertype: b.readUInt16BE(start + 4) }; break;
-    case OFPAT.PUSH_PBB: expectLen(r, type, len, 8, start); a = { type: 'PUSH_PBB', ethertype: b.readUInt16BE(start + 4) }; break;
-    case OFPAT.SET_QUEUE: expectLen(r, type, len, 8, start); a = { type: 'SET_QUEUE', queue_id: b.readUInt32BE(start + 4) }; break;
-    case OFPAT.GROUP: expectLen(r, type, len, 8, start); a = { type: 'GROUP', group_id: b.readUInt32BE(start + 4) }; break;
+    case OFPAT.PUSH_VLAN: expectLen(r, type, len, 8, start); a = { type: 'PUSH_VLAN', ethertype: get16(b, start + 4) }; break;
+    case OFPAT.PUSH_MPLS: expectLen(r, type, len, 8, start); a = { type: 'PUSH_MPLS', ethertype: get16(b, start + 4) }; break;
+    case OFPAT.POP_MPLS: expectLen(r, type, len, 8, start); a = { type: 'POP_MPLS', ethertype: get16(b, start + 4) }; break;
+    case OFPAT.PUSH_PBB: expectLen(r, type, len, 8, start); a = { type: 'PUSH_PBB', ethertype: get16(b, start + 4) }; break;
+    case OFPAT.SET_QUEUE: expectLen(r, type, len, 8, start); a = { type: 'SET_QUEUE', queue_id: get32(b, start + 4) }; break;
+    case OFPAT.GROUP: expectLen(r, type, len, 8, start); a = { type: 'GROUP', group_id: get32(b, start + 4) }; break;
     case OFPAT.SET_FIELD: {
       const outerEnd = r.end;
       r.end = end;
@@ -144,7 +144,7 @@ export function readAction(r: Reader): Action {
       break;
     }
     case OFPAT.EXPERIMENTER:
-      a = { type: 'EXPERIMENTER', experimenter: b.readUInt32BE(start + 4), data: Buffer.from(b.subarray(start + 8, end)) };
+      a = { type: 'EXPERIMENTER', experimenter: get32(b, start + 4), data: Buffer.from(b.subarray(start + 8, end)) };
       break;
     default:
       a = { type: 'OPAQUE', action_type: type, data: Buffer.from(b.subarray(start + 4, end)) };

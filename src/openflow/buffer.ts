@@ -13,6 +13,42 @@
 
 import { OfError, type OfErrorCode, type OfHeaderSoFar } from './errors';
 
+// ---------------------------------------------------------------------------
+// Unchecked-offset byte access for the hot paths. Callers have already
+// bounds-checked (Reader.need, Writer.ensure); the put* functions still check
+// the VALUE (an integer that fits), which is the caller's input.
+
+function outOfRange(v: number, bits: number): never {
+  throw new OfError('OF_ERR_BAD_ARGUMENT', `value ${String(v)} is not an unsigned ${bits}-bit integer`);
+}
+
+export function put8(b: Buffer, at: number, v: number): void {
+  if ((v & 0xff) !== v) outOfRange(v, 8);
+  b[at] = v;
+}
+
+export function put16(b: Buffer, at: number, v: number): void {
+  if ((v & 0xffff) !== v) outOfRange(v, 16);
+  b[at] = v >>> 8;
+  b[at + 1] = v & 0xff;
+}
+
+export function put32(b: Buffer, at: number, v: number): void {
+  if (v >>> 0 !== v) outOfRange(v, 32);
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
+}
+
+export function get16(b: Buffer, at: number): number {
+  return (b[at]! << 8) | b[at + 1]!;
+}
+
+export function get32(b: Buffer, at: number): number {
+  return b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
+}
+
 export class Reader {
   /** Absolute position in `buf`. */
   pos: number;
@@ -48,22 +84,22 @@ export class Reader {
 
   u16(): number {
     if (this.pos + 2 > this.end) this.need(2, 'u16');
-    const v = this.buf.readUInt16BE(this.pos);
+    const v = get16(this.buf, this.pos);
     this.pos += 2;
     return v;
   }
 
   u32(): number {
     if (this.pos + 4 > this.end) this.need(4, 'u32');
-    const v = this.buf.readUInt32BE(this.pos);
+    const v = get32(this.buf, this.pos);
     this.pos += 4;
     return v;
   }
 
   u64(): bigint {
     if (this.pos + 8 > this.end) this.need(8, 'u64');
-    const hi = this.buf.readUInt32BE(this.pos);
-    const lo = this.buf.readUInt32BE(this.pos + 4);
+    const hi = get32(this.buf, this.pos);
+    const lo = get32(this.buf, this.pos + 4);
     this.pos += 8;
     if (hi === 0) return BigInt(lo);
     return (BigInt(hi) << 32n) | BigInt(lo);
@@ -103,6 +139,7 @@ export class Reader {
 }
 
 const INITIAL_SCRATCH = 64 * 1024;
+const U64_MAX = 0xffffffffffffffffn;
 
 /** Zero-fills buf[from, to): a loop, cheaper than Buffer.fill for the few pad bytes structures have. */
 export function zero(buf: Buffer, from: number, to: number): void {
@@ -136,19 +173,19 @@ export class Writer {
 
   u8(v: number): void {
     this.ensure(1);
-    this.buf.writeUInt8(v, this.pos);
+    put8(this.buf, this.pos, v);
     this.pos += 1;
   }
 
   u16(v: number): void {
     this.ensure(2);
-    this.buf.writeUInt16BE(v, this.pos);
+    put16(this.buf, this.pos, v);
     this.pos += 2;
   }
 
   u32(v: number): void {
     this.ensure(4);
-    this.buf.writeUInt32BE(v, this.pos);
+    put32(this.buf, this.pos, v);
     this.pos += 4;
   }
 
@@ -156,13 +193,15 @@ export class Writer {
     this.ensure(8);
     if (typeof v === 'number') {
       if (!Number.isSafeInteger(v) || v < 0) throw new OfError('OF_ERR_BAD_ARGUMENT', `64-bit value ${v} is not a non-negative safe integer`);
-      this.buf.writeUInt32BE(Math.floor(v / 0x100000000), this.pos);
-      this.buf.writeUInt32BE(v >>> 0, this.pos + 4);
+      put32(this.buf, this.pos, Math.floor(v / 0x100000000));
+      put32(this.buf, this.pos + 4, v >>> 0);
     } else if (v === 0n) {
-      this.buf.writeUInt32BE(0, this.pos);
-      this.buf.writeUInt32BE(0, this.pos + 4);
+      put32(this.buf, this.pos, 0);
+      put32(this.buf, this.pos + 4, 0);
     } else {
-      this.buf.writeBigUInt64BE(v, this.pos);
+      if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw new OfError('OF_ERR_BAD_ARGUMENT', `64-bit value ${String(v)} out of range`);
+      put32(this.buf, this.pos, Number(v >> 32n));
+      put32(this.buf, this.pos + 4, Number(v & 0xffffffffn));
     }
     this.pos += 8;
   }
@@ -201,13 +240,20 @@ export class Writer {
 
   patchU16(at: number, v: number): void {
     if (v > 0xffff) throw new OfError('OF_ERR_BAD_ARGUMENT', `length ${v} does not fit the 16-bit length field`);
-    this.buf.writeUInt16BE(v, at);
+    put16(this.buf, at, v);
   }
 
   /** A copy of what was written since `start`. */
   take(start = 0): Buffer {
-    const out = Buffer.allocUnsafe(this.pos - start);
-    this.buf.copy(out, 0, start, this.pos);
+    const n = this.pos - start;
+    const out = Buffer.allocUnsafe(n);
+    if (n <= 256) {
+      // Small messages (most flow-mods): a plain loop beats Buffer#copy's per-call view allocation.
+      const src = this.buf;
+      for (let i = 0; i < n; i++) out[i] = src[start + i]!;
+    } else {
+      this.buf.copy(out, 0, start, this.pos);
+    }
     return out;
   }
 }

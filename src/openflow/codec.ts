@@ -37,7 +37,7 @@ const { readActions, writeActions } = actionsMod;
 const { readInstructions, writeInstructions } = instructionsMod;
 const { readMac, writeMac } = addr;
 const ReaderClass = buffer.Reader;
-const { zero } = buffer;
+const { zero, put8, put16, put32, get16, get32 } = buffer;
 const WriterClass = buffer.Writer;
 
 // ---------------------------------------------------------------------------
@@ -103,7 +103,7 @@ function writePort(w: Writer, p: Port): void {
   const s = w.pos;
   w.ensure(OFP_PORT_LEN);
   const b = w.buf;
-  b.writeUInt32BE(p.port_no, s);
+  put32(b, s, p.port_no);
   zero(b, s + 4, s + 8);
   writeMac(b, s + 8, p.hw_addr);
   zero(b, s + 14, s + 16);
@@ -116,9 +116,9 @@ function writePort(w: Writer, p: Port): void {
 function writeBucket(w: Writer, bk: Bucket): void {
   const s = w.pos;
   w.ensure(OFP_BUCKET_LEN);
-  w.buf.writeUInt16BE(bk.weight, s + 2);
-  w.buf.writeUInt32BE(bk.watch_port, s + 4);
-  w.buf.writeUInt32BE(bk.watch_group, s + 8);
+  put16(w.buf, s + 2, bk.weight);
+  put32(w.buf, s + 4, bk.watch_port);
+  put32(w.buf, s + 8, bk.watch_group);
   zero(w.buf, s + 12, s + 16);
   w.pos = s + OFP_BUCKET_LEN;
   writeActions(w, bk.actions);
@@ -129,27 +129,27 @@ function writeBand(w: Writer, band: MeterBand): void {
   const s = w.pos;
   w.ensure(OFP_METER_BAND_LEN);
   const b = w.buf;
-  b.writeUInt32BE(band.rate, s + 4);
-  b.writeUInt32BE(band.burst_size, s + 8);
+  put32(b, s + 4, band.rate);
+  put32(b, s + 8, band.burst_size);
   switch (band.type) {
     case 'DROP':
-      b.writeUInt16BE(OFPMBT_DROP, s);
+      put16(b, s, OFPMBT_DROP);
       zero(b, s + 12, s + 16);
       w.pos = s + 16;
       break;
     case 'DSCP_REMARK':
-      b.writeUInt16BE(OFPMBT_DSCP_REMARK, s);
-      b.writeUInt8(band.prec_level, s + 12);
+      put16(b, s, OFPMBT_DSCP_REMARK);
+      put8(b, s + 12, band.prec_level);
       zero(b, s + 13, s + 16);
       w.pos = s + 16;
       break;
     case 'EXPERIMENTER':
-      b.writeUInt16BE(OFPMBT_EXPERIMENTER, s);
-      b.writeUInt32BE(band.experimenter, s + 12);
+      put16(b, s, OFPMBT_EXPERIMENTER);
+      put32(b, s + 12, band.experimenter);
       w.pos = s + 16;
       break;
     case 'OPAQUE':
-      b.writeUInt16BE(band.band_type, s);
+      put16(b, s, band.band_type);
       w.pos = s + 12;
       w.bytes(band.data);
       w.pad8(s);
@@ -200,14 +200,14 @@ function writeFlowStats(w: Writer, f: FlowStats): void {
   const s = w.pos;
   w.ensure(48);
   const b = w.buf;
-  b.writeUInt8(f.table_id, s + 2);
+  put8(b, s + 2, f.table_id);
   b[s + 3] = 0;
-  b.writeUInt32BE(f.duration_sec, s + 4);
-  b.writeUInt32BE(f.duration_nsec, s + 8);
-  b.writeUInt16BE(f.priority, s + 12);
-  b.writeUInt16BE(f.idle_timeout, s + 14);
-  b.writeUInt16BE(f.hard_timeout, s + 16);
-  b.writeUInt16BE(f.flags, s + 18);
+  put32(b, s + 4, f.duration_sec);
+  put32(b, s + 8, f.duration_nsec);
+  put16(b, s + 12, f.priority);
+  put16(b, s + 14, f.idle_timeout);
+  put16(b, s + 16, f.hard_timeout);
+  put16(b, s + 18, f.flags);
   zero(b, s + 20, s + 24);
   w.pos = s + 24;
   w.u64(f.cookie); w.u64(f.packet_count); w.u64(f.byte_count);
@@ -367,15 +367,15 @@ function writeBody(w: Writer, msg: OfMessage): void {
       const b = w.buf;
       const s = w.pos;
       w.u64(msg.cookie); w.u64(msg.cookie_mask);
-      b.writeUInt8(msg.table_id, s + 16);
-      b.writeUInt8(msg.command, s + 17);
-      b.writeUInt16BE(msg.idle_timeout, s + 18);
-      b.writeUInt16BE(msg.hard_timeout, s + 20);
-      b.writeUInt16BE(msg.priority, s + 22);
-      b.writeUInt32BE(msg.buffer_id, s + 24);
-      b.writeUInt32BE(msg.out_port, s + 28);
-      b.writeUInt32BE(msg.out_group, s + 32);
-      b.writeUInt16BE(msg.flags, s + 36);
+      put8(b, s + 16, msg.table_id);
+      put8(b, s + 17, msg.command);
+      put16(b, s + 18, msg.idle_timeout);
+      put16(b, s + 20, msg.hard_timeout);
+      put16(b, s + 22, msg.priority);
+      put32(b, s + 24, msg.buffer_id);
+      put32(b, s + 28, msg.out_port);
+      put32(b, s + 32, msg.out_group);
+      put16(b, s + 36, msg.flags);
       b[s + 38] = 0; b[s + 39] = 0;
       w.pos = s + 40;
       writeMatch(w, msg.match);
@@ -431,9 +431,9 @@ function encodeInto(w: Writer, msg: OfMessage): void {
   if (type === undefined) badArg(`unknown message type ${JSON.stringify(msg.type)}`);
   const version = msg.type === 'HELLO' ? msg.version : OFP_VERSION_1_3;
   w.ensure(OFP_HEADER_LEN);
-  w.buf.writeUInt8(version, s);
-  w.buf.writeUInt8(type, s + 1);
-  w.buf.writeUInt32BE(msg.xid >>> 0 === msg.xid ? msg.xid : badArg(`xid ${msg.xid} is not a 32-bit unsigned integer`), s + 4);
+  put8(w.buf, s, version);
+  put8(w.buf, s + 1, type);
+  put32(w.buf, s + 4, msg.xid >>> 0 === msg.xid ? msg.xid : badArg(`xid ${msg.xid} is not a 32-bit unsigned integer`));
   w.pos = s + OFP_HEADER_LEN;
   writeBody(w, msg);
   w.patchU16(s + 2, w.pos - s);
@@ -475,16 +475,16 @@ function readPort(r: Reader): Port {
   r.need(OFP_PORT_LEN, 'ofp_port');
   const s = r.pos;
   const b = r.buf;
-  const port_no = b.readUInt32BE(s);
+  const port_no = get32(b, s);
   const hw_addr = readMac(b, s + 8);
   r.pos = s + 16;
   const name = r.str(OFP_MAX_PORT_NAME_LEN);
   const o = s + 32;
   const p: Port = {
     port_no, hw_addr, name,
-    config: b.readUInt32BE(o), state: b.readUInt32BE(o + 4), curr: b.readUInt32BE(o + 8),
-    advertised: b.readUInt32BE(o + 12), supported: b.readUInt32BE(o + 16), peer: b.readUInt32BE(o + 20),
-    curr_speed: b.readUInt32BE(o + 24), max_speed: b.readUInt32BE(o + 28),
+    config: get32(b, o), state: get32(b, o + 4), curr: get32(b, o + 8),
+    advertised: get32(b, o + 12), supported: get32(b, o + 16), peer: get32(b, o + 20),
+    curr_speed: get32(b, o + 24), max_speed: get32(b, o + 28),
   };
   r.pos = s + OFP_PORT_LEN;
   return p;
@@ -501,10 +501,10 @@ function readBucket(r: Reader): Bucket {
   const s = r.pos;
   r.need(OFP_BUCKET_LEN, 'ofp_bucket');
   const b = r.buf;
-  const end = structLen(r, s, b.readUInt16BE(s), OFP_BUCKET_LEN, 'ofp_bucket');
-  const weight = b.readUInt16BE(s + 2);
-  const watch_port = b.readUInt32BE(s + 4);
-  const watch_group = b.readUInt32BE(s + 8);
+  const end = structLen(r, s, get16(b, s), OFP_BUCKET_LEN, 'ofp_bucket');
+  const weight = get16(b, s + 2);
+  const watch_port = get32(b, s + 4);
+  const watch_group = get32(b, s + 8);
   r.pos = s + OFP_BUCKET_LEN;
   const actions = readActions(r, end);
   return { weight, watch_port, watch_group, actions };
@@ -514,17 +514,17 @@ function readBand(r: Reader): MeterBand {
   const s = r.pos;
   r.need(12, 'ofp_meter_band');
   const b = r.buf;
-  const type = b.readUInt16BE(s);
-  const end = structLen(r, s + 2, b.readUInt16BE(s + 2), OFP_METER_BAND_LEN, 'ofp_meter_band');
+  const type = get16(b, s);
+  const end = structLen(r, s + 2, get16(b, s + 2), OFP_METER_BAND_LEN, 'ofp_meter_band');
   const len = end - s;
   // Bands, like actions, are multiples of 8 bytes (experimenter bands included).
   if ((len & 7) !== 0) r.fail('OF_ERR_BAD_LEN', `meter band length ${len} is not a multiple of 8`, s + 2);
-  const rate = b.readUInt32BE(s + 4);
-  const burst_size = b.readUInt32BE(s + 8);
+  const rate = get32(b, s + 4);
+  const burst_size = get32(b, s + 8);
   let band: MeterBand;
   if (len === OFP_METER_BAND_LEN && type === OFPMBT_DROP) band = { type: 'DROP', rate, burst_size };
   else if (len === OFP_METER_BAND_LEN && type === OFPMBT_DSCP_REMARK) band = { type: 'DSCP_REMARK', rate, burst_size, prec_level: b[s + 12]! };
-  else if (len === OFP_METER_BAND_LEN && type === OFPMBT_EXPERIMENTER) band = { type: 'EXPERIMENTER', rate, burst_size, experimenter: b.readUInt32BE(s + 12) };
+  else if (len === OFP_METER_BAND_LEN && type === OFPMBT_EXPERIMENTER) band = { type: 'EXPERIMENTER', rate, burst_size, experimenter: get32(b, s + 12) };
   else if (type === OFPMBT_DROP || type === OFPMBT_DSCP_REMARK) r.fail('OF_ERR_BAD_LEN', `meter band type ${type} length ${len}, expected 16`, s + 2);
   else band = { type: 'OPAQUE', band_type: type, rate, burst_size, data: Buffer.from(b.subarray(s + 12, end)) };
   r.pos = end;
@@ -535,14 +535,14 @@ function readFlowStats(r: Reader): FlowStats {
   const s = r.pos;
   r.need(OFP_FLOW_STATS_LEN, 'ofp_flow_stats');
   const b = r.buf;
-  const end = structLen(r, s, b.readUInt16BE(s), OFP_FLOW_STATS_LEN, 'ofp_flow_stats');
+  const end = structLen(r, s, get16(b, s), OFP_FLOW_STATS_LEN, 'ofp_flow_stats');
   const table_id = b[s + 2]!;
-  const duration_sec = b.readUInt32BE(s + 4);
-  const duration_nsec = b.readUInt32BE(s + 8);
-  const priority = b.readUInt16BE(s + 12);
-  const idle_timeout = b.readUInt16BE(s + 14);
-  const hard_timeout = b.readUInt16BE(s + 16);
-  const flags = b.readUInt16BE(s + 18);
+  const duration_sec = get32(b, s + 4);
+  const duration_nsec = get32(b, s + 8);
+  const priority = get16(b, s + 12);
+  const idle_timeout = get16(b, s + 14);
+  const hard_timeout = get16(b, s + 16);
+  const flags = get16(b, s + 18);
   r.pos = s + 24;
   const cookie = r.u64();
   const packet_count = r.u64();
@@ -687,7 +687,7 @@ function readMultipartReply(r: Reader, xid: number): MultipartReply {
         ...head, multipart: 'GROUP', body: readList(r, (rr): GroupStats => {
           const s = rr.pos;
           rr.need(OFP_GROUP_STATS_LEN, 'ofp_group_stats');
-          const end = structLen(rr, s, rr.buf.readUInt16BE(s), OFP_GROUP_STATS_LEN, 'ofp_group_stats');
+          const end = structLen(rr, s, get16(rr.buf, s), OFP_GROUP_STATS_LEN, 'ofp_group_stats');
           if ((end - s - OFP_GROUP_STATS_LEN) % OFP_BUCKET_COUNTER_LEN !== 0) rr.fail('OF_ERR_BAD_LEN', `ofp_group_stats length ${end - s} leaves a partial bucket counter`, s);
           rr.pos = s + 4;
           const group_id = rr.u32();
@@ -706,9 +706,9 @@ function readMultipartReply(r: Reader, xid: number): MultipartReply {
         ...head, multipart: 'GROUP_DESC', body: readList(r, (rr): GroupDesc => {
           const s = rr.pos;
           rr.need(OFP_GROUP_DESC_LEN, 'ofp_group_desc');
-          const end = structLen(rr, s, rr.buf.readUInt16BE(s), OFP_GROUP_DESC_LEN, 'ofp_group_desc');
+          const end = structLen(rr, s, get16(rr.buf, s), OFP_GROUP_DESC_LEN, 'ofp_group_desc');
           const type = rr.buf[s + 2]!;
-          const group_id = rr.buf.readUInt32BE(s + 4);
+          const group_id = get32(rr.buf, s + 4);
           rr.pos = s + OFP_GROUP_DESC_LEN;
           const outerEnd = rr.end;
           rr.end = end;
@@ -724,7 +724,7 @@ function readMultipartReply(r: Reader, xid: number): MultipartReply {
           rr.need(OFP_METER_STATS_LEN, 'ofp_meter_stats');
           const meter_id = rr.u32();
           rr.pos = s;
-          const end = structLen(rr, s + 4, rr.buf.readUInt16BE(s + 4), OFP_METER_STATS_LEN, 'ofp_meter_stats');
+          const end = structLen(rr, s + 4, get16(rr.buf, s + 4), OFP_METER_STATS_LEN, 'ofp_meter_stats');
           if ((end - s - OFP_METER_STATS_LEN) % OFP_METER_BAND_STATS_LEN !== 0) rr.fail('OF_ERR_BAD_LEN', `ofp_meter_stats length ${end - s} leaves a partial band stats entry`, s + 4);
           rr.pos = s + 12;
           const ms: MeterStats = {
@@ -756,8 +756,8 @@ function readHelloElements(r: Reader): HelloElement[] {
   while (r.pos < r.end) {
     const s = r.pos;
     r.need(OFP_HELLO_ELEM_HEADER_LEN, 'hello element header');
-    const type = r.buf.readUInt16BE(s);
-    const end = structLen(r, s + 2, r.buf.readUInt16BE(s + 2), OFP_HELLO_ELEM_HEADER_LEN, 'hello element');
+    const type = get16(r.buf, s);
+    const end = structLen(r, s + 2, get16(r.buf, s + 2), OFP_HELLO_ELEM_HEADER_LEN, 'hello element');
     if (type === OFPHET_VERSIONBITMAP) {
       if ((end - s) % 4 !== 0) r.fail('OF_ERR_BAD_LEN', `VERSIONBITMAP length ${end - s} is not a multiple of 4`, s + 2);
       const bitmaps: number[] = [];
@@ -875,10 +875,10 @@ function readBody(r: Reader, type: number, version: number, xid: number): OfMess
       const msg = {
         type: 'FLOW_MOD' as const, xid, cookie, cookie_mask,
         table_id: b[s + 16]!, command: b[s + 17]!,
-        idle_timeout: b.readUInt16BE(s + 18), hard_timeout: b.readUInt16BE(s + 20),
-        priority: b.readUInt16BE(s + 22), buffer_id: b.readUInt32BE(s + 24),
-        out_port: b.readUInt32BE(s + 28), out_group: b.readUInt32BE(s + 32),
-        flags: b.readUInt16BE(s + 36),
+        idle_timeout: get16(b, s + 18), hard_timeout: get16(b, s + 20),
+        priority: get16(b, s + 22), buffer_id: get32(b, s + 24),
+        out_port: get32(b, s + 28), out_group: get32(b, s + 32),
+        flags: get16(b, s + 36),
         match: [] as ReturnType<typeof readMatch>,
         instructions: [] as ReturnType<typeof readInstructions>,
       };
@@ -957,8 +957,8 @@ export function decode(buf: Buffer): OfMessage {
   }
   const version = buf[0]!;
   const type = buf[1]!;
-  const length = buf.readUInt16BE(2);
-  const xid = buf.readUInt32BE(4);
+  const length = get16(buf, 2);
+  const xid = get32(buf, 4);
   header.version = version;
   header.type = type;
   header.length = length;
@@ -980,5 +980,5 @@ export function decode(buf: Buffer): OfMessage {
 /** Reads only the header of a raw message (Framer output): version, type, length, xid. */
 export function peekHeader(buf: Buffer): { version: number; type: number; length: number; xid: number } {
   if (buf.length < OFP_HEADER_LEN) throw new OfError('OF_ERR_TRUNCATED', `ofp_header needs 8 bytes, got ${buf.length}`, buf.length);
-  return { version: buf[0]!, type: buf[1]!, length: buf.readUInt16BE(2), xid: buf.readUInt32BE(4) };
+  return { version: buf[0]!, type: buf[1]!, length: get16(buf, 2), xid: get32(buf, 4) };
 }

@@ -19,7 +19,7 @@ import * as actions from './actions';
 // Imported bindings are copied to module-level constants: under tsx (esbuild's CommonJS
 // output) every use of an imported name is a getter call, measurable on the hot path.
 const { OFPIT } = constants;
-const { zero } = buffer;
+const { zero, put8, put16, put32, get16, get32 } = buffer;
 const { readActions, writeActions } = actions;
 
 export const OFP_INSTRUCTION_GOTO_TABLE_LEN = 8;
@@ -33,49 +33,49 @@ export function writeInstruction(w: Writer, ins: Instruction): void {
   const b = w.buf;
   switch (ins.type) {
     case 'GOTO_TABLE':
-      b.writeUInt16BE(OFPIT.GOTO_TABLE, start);
-      b.writeUInt16BE(OFP_INSTRUCTION_GOTO_TABLE_LEN, start + 2);
-      b.writeUInt8(ins.table_id, start + 4);
+      put16(b, start, OFPIT.GOTO_TABLE);
+      put16(b, start + 2, OFP_INSTRUCTION_GOTO_TABLE_LEN);
+      put8(b, start + 4, ins.table_id);
       zero(b, start + 5, start + 8);
       w.pos = start + 8;
       return;
     case 'WRITE_METADATA':
-      b.writeUInt16BE(OFPIT.WRITE_METADATA, start);
-      b.writeUInt16BE(OFP_INSTRUCTION_WRITE_METADATA_LEN, start + 2);
+      put16(b, start, OFPIT.WRITE_METADATA);
+      put16(b, start + 2, OFP_INSTRUCTION_WRITE_METADATA_LEN);
       zero(b, start + 4, start + 8);
       w.pos = start + 8;
       w.u64(ins.metadata);
       w.u64(ins.metadata_mask);
       return;
     case 'WRITE_ACTIONS': case 'APPLY_ACTIONS':
-      b.writeUInt16BE(OFPIT[ins.type], start);
+      put16(b, start, OFPIT[ins.type]);
       zero(b, start + 4, start + 8);
       w.pos = start + 8;
       writeActions(w, ins.actions);
       w.patchU16(start + 2, w.pos - start);
       return;
     case 'CLEAR_ACTIONS':
-      b.writeUInt16BE(OFPIT.CLEAR_ACTIONS, start);
-      b.writeUInt16BE(OFP_INSTRUCTION_ACTIONS_LEN, start + 2);
+      put16(b, start, OFPIT.CLEAR_ACTIONS);
+      put16(b, start + 2, OFP_INSTRUCTION_ACTIONS_LEN);
       zero(b, start + 4, start + 8);
       w.pos = start + 8;
       return;
     case 'METER':
-      b.writeUInt16BE(OFPIT.METER, start);
-      b.writeUInt16BE(OFP_INSTRUCTION_METER_LEN, start + 2);
-      b.writeUInt32BE(ins.meter_id, start + 4);
+      put16(b, start, OFPIT.METER);
+      put16(b, start + 2, OFP_INSTRUCTION_METER_LEN);
+      put32(b, start + 4, ins.meter_id);
       w.pos = start + 8;
       return;
     case 'EXPERIMENTER':
-      b.writeUInt16BE(OFPIT.EXPERIMENTER, start);
-      b.writeUInt32BE(ins.experimenter, start + 4);
+      put16(b, start, OFPIT.EXPERIMENTER);
+      put32(b, start + 4, ins.experimenter);
       w.pos = start + 8;
       w.bytes(ins.data);
       w.pad8(start);
       w.patchU16(start + 2, w.pos - start);
       return;
     case 'OPAQUE':
-      b.writeUInt16BE(ins.instruction_type, start);
+      put16(b, start, ins.instruction_type);
       w.pos = start + 4;
       w.bytes(ins.data);
       w.pad8(start);
@@ -98,8 +98,8 @@ export function readInstruction(r: Reader): Instruction {
   const start = r.pos;
   r.need(4, 'instruction header');
   const b = r.buf;
-  const type = b.readUInt16BE(start);
-  const len = b.readUInt16BE(start + 2);
+  const type = get16(b, start);
+  const len = get16(b, start + 2);
   if (len < 8 || (len & 7) !== 0) r.fail('OF_ERR_BAD_LEN', `instruction type ${type} length ${len} (must be >= 8 and a multiple of 8)`, start + 2);
   r.need(len, `instruction type ${type}`);
   const end = start + len;
@@ -124,10 +124,10 @@ export function readInstruction(r: Reader): Instruction {
       break;
     case OFPIT.METER:
       expectLen(r, type, len, OFP_INSTRUCTION_METER_LEN, start);
-      ins = { type: 'METER', meter_id: b.readUInt32BE(start + 4) };
+      ins = { type: 'METER', meter_id: get32(b, start + 4) };
       break;
     case OFPIT.EXPERIMENTER:
-      ins = { type: 'EXPERIMENTER', experimenter: b.readUInt32BE(start + 4), data: Buffer.from(b.subarray(start + 8, end)) };
+      ins = { type: 'EXPERIMENTER', experimenter: get32(b, start + 4), data: Buffer.from(b.subarray(start + 8, end)) };
       break;
     default:
       ins = { type: 'OPAQUE', instruction_type: type, data: Buffer.from(b.subarray(start + 4, end)) };

@@ -11,6 +11,7 @@
 import { OfError } from './errors';
 import type { Match, OxmEntry, OxmFieldName, OxmTlv, OxmValue } from './types';
 import type { Reader, Writer } from './buffer';
+import * as buffer from './buffer';
 import * as constants from './constants';
 import * as oxm from './oxm';
 import type { OxmFieldInfo } from './oxm';
@@ -20,6 +21,7 @@ import { formatIpv4, formatIpv6, parseIpv4, parseIpv6, parseMac, formatMac } fro
 // output) every use of an imported name is a getter call, measurable on the hot path.
 const { OFPMT_OXM } = constants;
 const { oxmFieldInfo, readOxm, writeOxm } = oxm;
+const { put16, get16 } = buffer;
 
 /** ofp_match header: type + length. */
 export const OFP_MATCH_HEADER_LEN = 4;
@@ -29,7 +31,7 @@ export const OFP_MATCH_MIN_LEN = 8;
 export function writeMatch(w: Writer, match: Match): void {
   const start = w.pos;
   w.ensure(4);
-  w.buf.writeUInt16BE(OFPMT_OXM, start);
+  put16(w.buf, start, OFPMT_OXM);
   w.pos += 4;
   for (let i = 0; i < match.length; i++) writeOxm(w, match[i]!);
   w.patchU16(start + 2, w.pos - start);
@@ -39,8 +41,8 @@ export function writeMatch(w: Writer, match: Match): void {
 export function readMatch(r: Reader): Match {
   const start = r.pos;
   r.need(OFP_MATCH_HEADER_LEN, 'ofp_match header');
-  const type = r.buf.readUInt16BE(start);
-  const length = r.buf.readUInt16BE(start + 2);
+  const type = get16(r.buf, start);
+  const length = get16(r.buf, start + 2);
   if (type !== OFPMT_OXM) r.fail('OF_ERR_BAD_VALUE', `ofp_match type ${type}, only OFPMT_OXM (1) is defined in 1.3`, start);
   if (length < OFP_MATCH_HEADER_LEN) r.fail('OF_ERR_BAD_LEN', `ofp_match length ${length} < 4`, start + 2);
   const padded = (length + 7) & ~7;

@@ -13,12 +13,14 @@ import { OfError } from './errors';
 import type { OxmEntry, OxmFieldName, OxmTlv, OxmValue } from './types';
 import * as addr from './addr';
 import type { Reader, Writer } from './buffer';
+import * as buffer from './buffer';
 import * as constants from './constants';
 
 // Imported bindings are copied to module-level constants: under tsx (esbuild's CommonJS
 // output) every use of an imported name is a getter call, measurable on the hot path.
 const { readIpv4, readIpv6, readMac, writeIpv4, writeIpv6, writeMac } = addr;
 const { OFPXMC_OPENFLOW_BASIC } = constants;
+const { put16, put32, get16, get32 } = buffer;
 
 export type OxmKind = 'uint' | 'u64' | 'mac' | 'ipv4' | 'ipv6';
 
@@ -112,8 +114,8 @@ function writeValue(w: Writer, fi: OxmFieldInfo, v: OxmValue): void {
         badArg(`${fi.name}: value ${String(v)} does not fit ${fi.width} bytes`);
       }
       if (fi.width === 1) buf[at] = n;
-      else if (fi.width === 2) buf.writeUInt16BE(n, at);
-      else if (fi.width === 4) buf.writeUInt32BE(n, at);
+      else if (fi.width === 2) put16(buf, at, n);
+      else if (fi.width === 4) put32(buf, at, n);
       else buf.writeUIntBE(n, at, fi.width); // pbb_isid, 3 bytes
       break;
     }
@@ -127,7 +129,7 @@ function writeValue(w: Writer, fi: OxmFieldInfo, v: OxmValue): void {
       writeMac(buf, at, v as string);
       break;
     case 'ipv4':
-      if (typeof v === 'number') buf.writeUInt32BE(v >>> 0, at);
+      if (typeof v === 'number') put32(buf, at, v >>> 0);
       else writeIpv4(buf, at, v as string);
       break;
     case 'ipv6':
@@ -141,12 +143,12 @@ function readValue(buf: Buffer, at: number, fi: OxmFieldInfo): OxmValue {
   switch (fi.kind) {
     case 'uint':
       if (fi.width === 1) return buf[at]!;
-      if (fi.width === 2) return buf.readUInt16BE(at);
-      if (fi.width === 4) return buf.readUInt32BE(at);
+      if (fi.width === 2) return get16(buf, at);
+      if (fi.width === 4) return get32(buf, at);
       return buf.readUIntBE(at, fi.width);
     case 'u64': {
-      const hi = buf.readUInt32BE(at);
-      const lo = buf.readUInt32BE(at + 4);
+      const hi = get32(buf, at);
+      const lo = get32(buf, at + 4);
       return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
     }
     case 'mac':
@@ -182,7 +184,7 @@ export function writeOxm(w: Writer, e: OxmEntry): void {
   const hasMask = e.mask !== undefined;
   const len = hasMask ? fi.width * 2 : fi.width;
   w.ensure(4 + len);
-  w.buf.writeUInt32BE(((OFPXMC_OPENFLOW_BASIC << 16) | (fi.field << 9) | (hasMask ? 0x100 : 0) | len) >>> 0, w.pos);
+  put32(w.buf, w.pos, ((OFPXMC_OPENFLOW_BASIC << 16) | (fi.field << 9) | (hasMask ? 0x100 : 0) | len) >>> 0);
   w.pos += 4;
   writeValue(w, fi, e.value);
   if (hasMask) writeValue(w, fi, e.mask as OxmValue);
@@ -193,7 +195,7 @@ export function readOxm(r: Reader): OxmEntry {
   const start = r.pos;
   r.need(4, 'OXM header');
   const buf = r.buf;
-  const oxmClass = buf.readUInt16BE(start);
+  const oxmClass = get16(buf, start);
   const fh = buf[start + 2]!;
   const len = buf[start + 3]!;
   const field = fh >> 1;

@@ -7,7 +7,7 @@
  * the build. Set OFC_FUZZ_SEED to replay a seed.
  */
 import assert from 'node:assert/strict';
-import { Framer, decode, encode, isOfError } from '../../src/openflow';
+import { Framer, decode, encode, isOfError, type OfMessage } from '../../src/openflow';
 import { sampleMessages } from './support/samples';
 
 function mulberry32(seed: number): () => number {
@@ -35,14 +35,18 @@ function check(label: string, fn: () => void): void {
 
 /** decode, and when it yields a value, encode it and decode again to the same value. */
 function decodeProperty(b: Buffer, label: string): 'value' | 'error' {
-  let out: 'value' | 'error' = 'error';
-  check(label, () => {
-    const m = decode(b);
-    out = 'value';
-    const again = decode(encode(m));
-    assert.deepStrictEqual(again, m, `${label}: re-encode changed the value (input ${b.toString('hex')})`);
-  });
-  return out;
+  let m: OfMessage | undefined;
+  check(label, () => { m = decode(b); });
+  if (m === undefined) return 'error';
+  // A decoded value must re-encode without any error, to the same value.
+  let again: OfMessage;
+  try {
+    again = decode(encode(m));
+  } catch (e) {
+    throw new Error(`${label}: decoded value does not re-encode (input ${b.toString('hex')}): ${String(e)}`, { cause: e });
+  }
+  assert.deepStrictEqual(again, m, `${label}: re-encode changed the value (input ${b.toString('hex')})`);
+  return 'value';
 }
 
 function mutate(rnd: () => number, src: Buffer): Buffer {
