@@ -107,4 +107,14 @@ describe('radius via a FreeRADIUS accounting relay', function () {
       store.failWith = undefined;
     }
   });
+
+  it('FreeRADIUS health-checks the controller with Status-Server, which it answers; the revived home server relays again', async function () {
+    // The previous test left the home server unanswered: FreeRADIUS marks it zombie after response_window and probes it.
+    for (let i = 0; i < 60 && (await counted('freeradius-test', 'status_server')) === 0; i++) await new Promise((r) => setTimeout(r, 500));
+    assert.ok((await counted('freeradius-test', 'status_server')) >= 1, `no Status-Server from FreeRADIUS:\n${output.slice(-2000)}`);
+    assert.match(output, /Marking home server \S+ port \d+ alive/);
+    const r = await radclient(relay, 'acct', 'nas-secret', 'Acct-Status-Type = Start\nAcct-Session-Id = "fr-3"\nPacket-Src-IP-Address = 127.0.0.2\nNAS-IP-Address = 192.0.2.1\nNAS-Port = 7\n', { retries: 2, timeout: 5 });
+    assert.deepStrictEqual(r.received, ['Accounting-Response'], r.stdout + output.slice(-2000));
+    assert.strictEqual(store.events.at(-1)?.sessionId, 'fr-3');
+  });
 });
