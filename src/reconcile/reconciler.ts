@@ -127,6 +127,7 @@ export class Reconciler {
 
   /** What is installed, per attachment point: "id\tsig" strings (compact: ~100 bytes a flow). */
   private readonly index = new Map<string, string[]>();
+  private flowCount = 0;
   private dirty = new Set<string>();
   private pendingSync: 'dump' | 'audit' | undefined;
   private waiters: Waiter[] = [];
@@ -154,7 +155,7 @@ export class Reconciler {
   /** The switch reconnected: same reconciler (its index is discarded: the switch is the truth), new channel. */
   attach(dp: Datapath): Promise<SyncResult> {
     this.dp = dp;
-    this.index.clear();
+    this.clearIndex();
     return this.start();
   }
 
@@ -237,9 +238,24 @@ export class Reconciler {
   }
 
   get installedCount(): number {
-    let n = 0;
-    for (const v of this.index.values()) n += v.length;
-    return n;
+    return this.flowCount;
+  }
+
+  /** Index updates keep the flow count current (a batch must not cost O(switch)). */
+  private setIndex(ks: string, lines: string[] | undefined): void {
+    const old = this.index.get(ks);
+    if (old) this.flowCount -= old.length;
+    if (lines && lines.length > 0) {
+      this.index.set(ks, lines);
+      this.flowCount += lines.length;
+    } else {
+      this.index.delete(ks);
+    }
+  }
+
+  private clearIndex(): void {
+    this.index.clear();
+    this.flowCount = 0;
   }
 
   get lastSyncResult(): SyncResult | undefined {
@@ -315,7 +331,7 @@ export class Reconciler {
     const flows: FlowStats[] = await this.dp.dumpFlows({ table_id: 0xff, cookie: space.cookie, cookie_mask: space.mask });
     const live = this.livePorts();
     // The switch is the truth: rebuild the index from the dump.
-    this.index.clear();
+    this.clearIndex();
     let found = 0;
     for (const f of flows) {
       if (!inCookieSpace(f.cookie, space)) continue; // a switch that ignores cookie_mask must not make us touch others
@@ -324,8 +340,8 @@ export class Reconciler {
       const e = encode(f);
       const line = `${e.id}\t${e.sig}`;
       const list = this.index.get(ks);
-      if (!list) this.index.set(ks, [line]);
-      else if (!list.some((l) => l.startsWith(e.id + '\t'))) list.push(line);
+      if (!list) this.setIndex(ks, [line]);
+      else if (!list.some((l) => l.startsWith(e.id + '\t'))) { list.push(line); this.flowCount++; }
     }
     const kss = new Set<string>(extra);
     kss.add(SWITCH_WIDE);
@@ -439,8 +455,7 @@ export class Reconciler {
     for (const p of plans) {
       const errs = failedKeys.get(p.ks);
       if (!errs) {
-        if (p.desired.length === 0) this.index.delete(p.ks);
-        else this.index.set(p.ks, p.desired.map((e) => `${e.id}\t${e.sig}`));
+        this.setIndex(p.ks, p.desired.map((e) => `${e.id}\t${e.sig}`));
         this.clearRetry(p.ks);
       } else {
         // Old flows that were not deleted stay; adds that landed are added.
@@ -455,7 +470,7 @@ export class Reconciler {
           const e = encode(m);
           now.set(e.id, `${e.id}\t${e.sig}`);
         }
-        if (now.size === 0) this.index.delete(p.ks); else this.index.set(p.ks, [...now.values()]);
+        this.setIndex(p.ks, [...now.values()]);
         (result.get(p.ks) as KeyChange).errors = errs;
         this.scheduleRetry(p.ks, errs.join(','));
       }

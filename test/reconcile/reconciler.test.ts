@@ -33,6 +33,7 @@ describe('reconcile/reconciler', () => {
       assert.strictEqual(dp.table.verdict(0, syn(p, '192.0.2.25', 25)), 'continue', `port ${p} MTA`);
     }
     assert.strictEqual(dp.table.verdict(0, syn(99, '203.0.113.25', 25)), 'continue');
+    assert.strictEqual(rc.installedCount, dp.table.entries({ cookie: SPACE.cookie, cookie_mask: SPACE.mask }).length);
     // never a delete on a fresh switch, and a second sync changes nothing
     assert.ok(dp.mods.every((m) => m.command !== OFPFC_DELETE_STRICT));
     const n = dp.mods.length;
@@ -184,6 +185,7 @@ describe('reconcile/reconciler', () => {
     assert.ok(drops.every((m) => (m.cookie & 0xffffffffn) === 1n), 'only port 1 (now exempt) loses flows');
     assert.strictEqual(dp2.table.verdict(0, syn(1, '203.0.113.25', 25)), 'continue');
     assert.strictEqual(dp2.table.verdict(0, syn(2, '203.0.113.25', 25)), 'drop');
+    assert.strictEqual(rc.installedCount, dp2.table.entries({ cookie: SPACE.cookie, cookie_mask: SPACE.mask }).length);
     rc.stop();
   });
 });
