@@ -12,7 +12,9 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { performance } from 'perf_hooks';
 import { Worker } from 'worker_threads';
+import { loadavg } from 'os';
 import { AccountingServer } from '../../src/radius/accounting';
 import { encodePacket } from '../../src/radius/codec';
 import type { Store } from '../../src/store/types';
@@ -155,11 +157,17 @@ export async function run(): Promise<void> {
 
     const total = Number(process.env.OP25B_BENCH_RADIUS_TOTAL ?? 60_000);
     const before = recorded;
+    const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
     const full = await generate({ port, secret: SECRET, templates: templates('full', total), mode: 'closed', total, concurrency: 512, sockets: 4 });
+    const elu = performance.eventLoopUtilization(elu0).utilization;
+    const cpu = process.cpuUsage(cpu0);
     const fl = full.lat.sort((a, b) => a - b);
     const rps = full.done / full.elapsed;
     process.stdout.write(`full speed (closed loop, 512 outstanding): ${full.done}/${full.sent} answered in ${full.elapsed.toFixed(2)} s = ${Math.round(rps)} req/s durably recorded ` +
-      `(${recorded - before} events published); p50 ${pct(fl, 0.5).toFixed(2)} ms, p99 ${pct(fl, 0.99).toFixed(2)} ms\n`);
+      `(${recorded - before} events published); p50 ${pct(fl, 0.5).toFixed(2)} ms, p99 ${pct(fl, 0.99).toFixed(2)} ms\n` +
+      `  server thread busy ${(elu * 100).toFixed(0)}% of the run; process CPU (server + store + generator) ${((cpu.user + cpu.system) / full.done).toFixed(0)} us per request; ` +
+      `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('os')).cpus().length} cores\n`);
 
     const rate = 1000;
     const n = Number(process.env.OP25B_BENCH_RADIUS_PACED ?? 10_000);
