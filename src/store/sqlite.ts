@@ -1,332 +1,141 @@
 /**
  * The embedded store: SQLite through better-sqlite3, one file under a data
  * directory (`<dir>/op25b.sqlite`), WAL journal, synchronous=FULL (a commit
- * is on disk when it returns).
+ * is on disk when it returns). Schema, writes and reads: ./sqlite-db.ts.
  *
  * Group commit. Every write (recordEvent, setOverride, appendAudit) is queued;
- * the queue is applied in ONE transaction on the next turn of the event loop
- * (setImmediate), or at once when it holds `maxBatch` writes, and the promises
- * of the whole batch resolve after that commit. A burst of RADIUS packets read
- * in one poll phase therefore costs one fsync, not one per packet. A write
- * that throws rejects alone: the batch is then rolled back and re-run with a
- * savepoint per write. A failed commit rejects the whole batch.
+ * the writes of one turn of the event loop (or `maxBatch` of them) go to the
+ * writer as one batch, applied in ONE transaction, and their promises resolve
+ * together after that commit. A burst of RADIUS packets read in one poll
+ * phase therefore costs one fsync, not one per packet.
  *
- * Reads run directly and see what has been committed.
+ * Writer thread (default, `writer: 'thread'`): commits run in a worker thread
+ * (./sqlite-worker.ts) with its own connection, so the main thread keeps
+ * serving RADIUS and OpenFlow during an fsync, and what arrives meanwhile
+ * forms the next batch. `writer: 'inline'` commits in the calling thread
+ * (blocking it for each commit).
  *
- * Tables (schema version 1; `schema_version` records the applied migrations):
- *   events          every subscriber event (raw-ish JSON, outcome) for audit and
- *                   replay; unique (nas, session_id, kind, event_time) finds duplicates
- *   nas_resets      latest Accounting-On/Off time per NAS
- *   sessions        the open session per attachment point (port_key)
- *   history         session history rows for whois (nas, session_id, from_ms) unique
- *   history_addr    index keys of the addresses/prefixes a history row held (src/store/addr.ts)
- *   overrides       NOC override per port
- *   audit           who did what, when
+ * Reads run on the main thread's connection and see what has been committed;
+ * a write's effects are visible to reads once its promise has resolved.
  */
-import Database from 'better-sqlite3';
 import { mkdirSync } from 'fs';
-import { join } from 'path';
+import { extname, join } from 'path';
+import { Worker } from 'worker_threads';
+import type Database from 'better-sqlite3';
 import type { SubscriberEvent } from '../radius/events';
-import { parsePortKey, portKeyString, type Override, type OverrideKind, type PortKey, type Session } from '../policy/types';
+import type { Override, PortKey, Session } from '../policy/types';
 import type { ApplyResult, AuditEntry, AuditInput, AuditQuery, SessionRecord, Store } from './types';
-import { decide, decideNasReset, duplicateDecision, eventKey, type Decision, type HistoryOp } from './session-rules';
-import { applyResult, asProfile, auditForDecision, fromJson, toJson, type StoreOptions } from './common';
-import { lookupKeys, recordKeys } from './addr';
+import type { StoreOptions } from './common';
+import { openDatabase, schemaVersionOf, SqliteReader, SqliteWriter, SQLITE_FILE_NAME, type WriteJob } from './sqlite-db';
+import type { FromWorker, ToWorker } from './sqlite-worker';
 import { logger } from '../log';
 import { counter, histogram } from '../metrics';
 
-const log = logger.child({ component: 'store' });
+export { SQLITE_FILE_NAME, SQLITE_SCHEMA_VERSION } from './sqlite-db';
 
-const eventsTotal = counter('op25b_store_events_total', 'Subscriber events recorded by the store, by outcome', ['outcome']);
+const log = logger.child({ component: 'store' });
+const eventsTotal = counter('op25b_store_events_total', 'Subscriber events recorded by the store, by outcome (applied, stale, duplicate)', ['outcome']);
 const batchSize = histogram('op25b_store_commit_batch_size', 'Writes per group commit', [], [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]);
 
-/** Migrations, in order; index + 1 is the schema version they bring. */
-const MIGRATIONS: string[] = [
-  `
-  CREATE TABLE events (
-    id INTEGER PRIMARY KEY,
-    nas TEXT NOT NULL,
-    session_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    event_time INTEGER NOT NULL,
-    received_at INTEGER NOT NULL,
-    port_key TEXT,
-    outcome TEXT NOT NULL,
-    body TEXT NOT NULL,
-    UNIQUE (nas, session_id, kind, event_time)
-  );
-  CREATE TABLE nas_resets (
-    nas TEXT PRIMARY KEY,
-    at INTEGER NOT NULL
-  );
-  CREATE TABLE sessions (
-    port_key TEXT PRIMARY KEY,
-    nas TEXT NOT NULL,
-    session_id TEXT NOT NULL,
-    user TEXT,
-    framed_ip TEXT,
-    framed_ipv6_prefix TEXT,
-    delegated_ipv6_prefix TEXT,
-    profile TEXT NOT NULL,
-    started_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-  );
-  CREATE INDEX sessions_nas ON sessions (nas, session_id);
-  CREATE TABLE history (
-    id INTEGER PRIMARY KEY,
-    nas TEXT NOT NULL,
-    session_id TEXT NOT NULL,
-    port_key TEXT NOT NULL,
-    user TEXT,
-    framed_ip TEXT,
-    framed_ipv6_prefix TEXT,
-    delegated_ipv6_prefix TEXT,
-    profile TEXT NOT NULL,
-    from_ms INTEGER NOT NULL,
-    to_ms INTEGER,
-    UNIQUE (nas, session_id, from_ms)
-  );
-  CREATE TABLE history_addr (
-    addr_key TEXT NOT NULL,
-    history_id INTEGER NOT NULL,
-    PRIMARY KEY (addr_key, history_id)
-  ) WITHOUT ROWID;
-  CREATE INDEX history_addr_row ON history_addr (history_id);
-  CREATE TABLE overrides (
-    port_key TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    ticket TEXT,
-    expires_at INTEGER,
-    created_at INTEGER NOT NULL
-  );
-  CREATE INDEX overrides_expiry ON overrides (expires_at) WHERE expires_at IS NOT NULL;
-  CREATE TABLE audit (
-    id INTEGER PRIMARY KEY,
-    at INTEGER NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    port_key TEXT,
-    subscriber TEXT,
-    reason TEXT,
-    ticket TEXT,
-    before TEXT,
-    after TEXT
-  );
-  CREATE INDEX audit_at ON audit (at);
-  CREATE INDEX audit_port ON audit (port_key, at);
-  CREATE INDEX audit_subscriber ON audit (subscriber, at);
-  `,
-];
-
-export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
-export const SQLITE_FILE_NAME = 'op25b.sqlite';
-
-interface SessionRow {
-  port_key: string;
-  nas: string;
-  session_id: string;
-  user: string | null;
-  framed_ip: string | null;
-  framed_ipv6_prefix: string | null;
-  delegated_ipv6_prefix: string | null;
-  profile: string;
-  started_at: number;
-  updated_at: number;
+export interface SqliteStoreOptions extends StoreOptions {
+  /** 'thread' (default): commits in a worker thread; 'inline': in the calling thread. */
+  writer?: 'thread' | 'inline';
 }
 
-interface HistoryRow {
-  id: number;
-  nas: string;
-  session_id: string;
-  port_key: string;
-  user: string | null;
-  framed_ip: string | null;
-  framed_ipv6_prefix: string | null;
-  delegated_ipv6_prefix: string | null;
-  profile: string;
-  from_ms: number;
-  to_ms: number | null;
-}
-
-interface OverrideRow {
-  port_key: string;
-  kind: string;
-  actor: string;
-  reason: string;
-  ticket: string | null;
-  expires_at: number | null;
-  created_at: number;
-}
-
-interface AuditRow {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  port_key: string | null;
-  subscriber: string | null;
-  reason: string | null;
-  ticket: string | null;
-  before: string | null;
-  after: string | null;
-}
-
-function sessionOf(r: SessionRow): Session {
-  const s: Session = {
-    nas: r.nas, sessionId: r.session_id, key: parsePortKey(r.port_key), profile: asProfile(r.profile),
-    startedAt: r.started_at, updatedAt: r.updated_at,
-  };
-  if (r.user !== null) s.user = r.user;
-  if (r.framed_ip !== null) s.framedIp = r.framed_ip;
-  if (r.framed_ipv6_prefix !== null) s.framedIpv6Prefix = r.framed_ipv6_prefix;
-  if (r.delegated_ipv6_prefix !== null) s.delegatedIpv6Prefix = r.delegated_ipv6_prefix;
-  return s;
-}
-
-function recordOfRow(r: HistoryRow): SessionRecord {
-  const s: SessionRecord = { nas: r.nas, sessionId: r.session_id, key: parsePortKey(r.port_key), profile: r.profile, from: r.from_ms };
-  if (r.user !== null) s.user = r.user;
-  if (r.framed_ip !== null) s.framedIp = r.framed_ip;
-  if (r.framed_ipv6_prefix !== null) s.framedIpv6Prefix = r.framed_ipv6_prefix;
-  if (r.delegated_ipv6_prefix !== null) s.delegatedIpv6Prefix = r.delegated_ipv6_prefix;
-  if (r.to_ms !== null) s.to = r.to_ms;
-  return s;
-}
-
-const OVERRIDE_KINDS: readonly OverrideKind[] = ['quarantine-smtp', 'quarantine-all', 'exempt'];
-
-function overrideOf(r: OverrideRow): Override {
-  const kind = OVERRIDE_KINDS.find((k) => k === r.kind);
-  if (!kind) throw new Error(`store: unknown override kind ${JSON.stringify(r.kind)} for port ${r.port_key}`);
-  const o: Override = { kind, actor: r.actor, reason: r.reason, createdAt: r.created_at };
-  if (r.ticket !== null) o.ticket = r.ticket;
-  if (r.expires_at !== null) o.expiresAt = r.expires_at;
-  return o;
-}
-
-function auditOf(r: AuditRow): AuditEntry {
-  const e: AuditEntry = { id: String(r.id), at: r.at, actor: r.actor, action: r.action };
-  if (r.port_key !== null) e.key = parsePortKey(r.port_key);
-  if (r.subscriber !== null) e.subscriber = r.subscriber;
-  if (r.reason !== null) e.reason = r.reason;
-  if (r.ticket !== null) e.ticket = r.ticket;
-  const before = fromJson(r.before);
-  const after = fromJson(r.after);
-  if (before !== undefined) e.before = before;
-  if (after !== undefined) e.after = after;
-  return e;
-}
-
-interface Job {
-  run: () => unknown;
+interface Pending {
+  job: WriteJob;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+}
+
+function startWorker(file: string, maxBatch: number): Worker {
+  const ext = extname(__filename);
+  const script = join(__dirname, `sqlite-worker${ext}`);
+  const workerData = { file, maxBatch };
+  // Under tsx (running the .ts sources) the worker registers tsx itself; compiled, it is plain JS.
+  return ext === '.ts'
+    ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(script)});`, { eval: true, workerData })
+    : new Worker(script, { workerData });
 }
 
 export class SqliteStore implements Store {
   /** The database file. */
   readonly file: string;
   private readonly db: Database.Database;
+  private readonly reader: SqliteReader;
+  private readonly inline?: SqliteWriter;
+  private readonly worker?: Worker;
   private readonly maxBatch: number;
-  private queue: Job[] = [];
+  private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
-  private readonly savepoint: (f: () => unknown) => unknown;
-  private readonly stmt;
-  private readonly whoisStmts = new Map<number, Database.Statement>();
+  private broken: Error | undefined;
+  private nextId = 1;
+  private readonly inWorker = new Map<number, Pending>();
+  private workerClosed?: Promise<void>;
+  private onWorkerClosed?: () => void;
 
   /** Open (creating and migrating as needed) the store in data directory `dir`. */
-  constructor(dir: string, opts: StoreOptions = {}) {
+  constructor(dir: string, opts: SqliteStoreOptions = {}) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, SQLITE_FILE_NAME);
     this.maxBatch = Math.max(1, opts.maxBatch ?? 2000);
-    this.db = new Database(this.file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    // 64 MiB page cache: the indexes of a busy day stay in memory.
-    this.db.pragma('cache_size = -65536');
-    this.db.pragma('temp_store = MEMORY');
-    this.migrate();
-    const db = this.db;
-    this.savepoint = db.transaction((f: () => unknown) => f());
-    this.stmt = {
-      dupEvent: db.prepare<[string, string, string, number], { one: number }>(
-        'SELECT 1 AS one FROM events WHERE nas = ? AND session_id = ? AND kind = ? AND event_time = ?'),
-      stoppedAt: db.prepare<[string, string], { t: number | null }>(
-        "SELECT max(event_time) AS t FROM events WHERE nas = ? AND session_id = ? AND kind = 'stop'"),
-      nasResetAt: db.prepare<[string], { t: number | null }>('SELECT at AS t FROM nas_resets WHERE nas = ?'),
-      putNasReset: db.prepare(
-        'INSERT INTO nas_resets (nas, at) VALUES (?, ?) ON CONFLICT (nas) DO UPDATE SET at = max(at, excluded.at)'),
-      insertEvent: db.prepare(
-        `INSERT INTO events (nas, session_id, kind, event_time, received_at, port_key, outcome, body)
-         VALUES (@nas, @session_id, @kind, @event_time, @received_at, @port_key, @outcome, @body)`),
-      sessionByKey: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE port_key = ?'),
-      sessionsByNas: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE nas = ? ORDER BY port_key'),
-      allSessions: db.prepare<[], SessionRow>('SELECT * FROM sessions ORDER BY port_key'),
-      putSession: db.prepare(
-        `INSERT OR REPLACE INTO sessions (port_key, nas, session_id, user, framed_ip, framed_ipv6_prefix, delegated_ipv6_prefix, profile, started_at, updated_at)
-         VALUES (@port_key, @nas, @session_id, @user, @framed_ip, @framed_ipv6_prefix, @delegated_ipv6_prefix, @profile, @started_at, @updated_at)`),
-      deleteSession: db.prepare('DELETE FROM sessions WHERE port_key = ? AND nas = ? AND session_id = ?'),
-      insertHistory: db.prepare(
-        `INSERT OR IGNORE INTO history (nas, session_id, port_key, user, framed_ip, framed_ipv6_prefix, delegated_ipv6_prefix, profile, from_ms, to_ms)
-         VALUES (@nas, @session_id, @port_key, @user, @framed_ip, @framed_ipv6_prefix, @delegated_ipv6_prefix, @profile, @from_ms, @to_ms)`),
-      beginHistory: db.prepare<Record<string, unknown>, { id: number }>(
-        `INSERT INTO history (nas, session_id, port_key, user, framed_ip, framed_ipv6_prefix, delegated_ipv6_prefix, profile, from_ms, to_ms)
-         VALUES (@nas, @session_id, @port_key, @user, @framed_ip, @framed_ipv6_prefix, @delegated_ipv6_prefix, @profile, @from_ms, @to_ms)
-         ON CONFLICT (nas, session_id, from_ms) DO UPDATE SET port_key = excluded.port_key, user = excluded.user,
-           framed_ip = excluded.framed_ip, framed_ipv6_prefix = excluded.framed_ipv6_prefix,
-           delegated_ipv6_prefix = excluded.delegated_ipv6_prefix, profile = excluded.profile, to_ms = excluded.to_ms
-         RETURNING id`),
-      clearHistoryAddr: db.prepare('DELETE FROM history_addr WHERE history_id = ?'),
-      insertHistoryAddr: db.prepare('INSERT OR IGNORE INTO history_addr (addr_key, history_id) VALUES (?, ?)'),
-      endHistory: db.prepare(
-        `UPDATE history SET to_ms = @at
-         WHERE nas = @nas AND session_id = @session_id AND from_ms <= @at AND (to_ms IS NULL OR to_ms > @at)`),
-      putOverride: db.prepare(
-        `INSERT OR REPLACE INTO overrides (port_key, kind, actor, reason, ticket, expires_at, created_at)
-         VALUES (@port_key, @kind, @actor, @reason, @ticket, @expires_at, @created_at)`),
-      getOverride: db.prepare<[string], OverrideRow>('SELECT * FROM overrides WHERE port_key = ?'),
-      deleteOverride: db.prepare('DELETE FROM overrides WHERE port_key = ?'),
-      allOverrides: db.prepare<[], OverrideRow>('SELECT * FROM overrides ORDER BY port_key'),
-      expiredOverrides: db.prepare<[number], OverrideRow>(
-        'SELECT * FROM overrides WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, port_key'),
-      insertAudit: db.prepare(
-        `INSERT INTO audit (at, actor, action, port_key, subscriber, reason, ticket, before, after)
-         VALUES (@at, @actor, @action, @port_key, @subscriber, @reason, @ticket, @before, @after)`),
+    this.db = openDatabase(this.file);
+    this.reader = new SqliteReader(this.db);
+    if (opts.writer === 'inline') {
+      this.inline = new SqliteWriter(this.db);
+      return;
+    }
+    const w = startWorker(this.file, this.maxBatch);
+    this.worker = w;
+    w.unref();
+    w.on('message', (m: FromWorker) => this.fromWorker(m));
+    const lost = (why: string): void => {
+      if (this.broken) return;
+      this.broken = new Error(`store: writer thread ${why}`);
+      if (!this.closed) log.error('store writer thread lost', { why, pending: this.inWorker.size });
+      this.onWorkerClosed?.();
+      for (const p of this.inWorker.values()) p.reject(this.broken);
+      this.inWorker.clear();
     };
+    w.on('error', (e) => lost(`failed: ${String(e)}`));
+    w.on('exit', (code) => lost(`exited (${code})`));
   }
 
-  private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const row = this.db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_version').get();
-    const current = row?.v ?? 0;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`store: ${this.file} has schema version ${current}, newer than this program's ${MIGRATIONS.length}`);
+  private fromWorker(m: FromWorker): void {
+    if (m.type === 'done') {
+      batchSize.observe(m.batch);
+      for (const r of m.results) {
+        const p = this.inWorker.get(r.id);
+        if (!p) continue;
+        this.inWorker.delete(r.id);
+        if (r.ok) p.resolve(r.value);
+        else p.reject(r.error);
+      }
+    } else if (m.type === 'closed') {
+      this.onWorkerClosed?.();
+      return;
+    } else if (m.type === 'failed') {
+      log.error('store commit failed', { error: String(m.error), writes: m.ids.length });
+      for (const id of m.ids) {
+        this.inWorker.get(id)?.reject(m.error);
+        this.inWorker.delete(id);
+      }
     }
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      const sql = MIGRATIONS[v] ?? '';
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v + 1);
-      })();
-      log.info('store schema migrated', { file: this.file, version: v + 1 });
-    }
+    // Hold the process open only while writes are in flight.
+    if (this.inWorker.size === 0) this.worker?.unref();
   }
 
   /** Schema version of the open file. */
   schemaVersion(): number {
-    return this.db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_version').get()?.v ?? 0;
+    return schemaVersionOf(this.db);
   }
 
-  // ---- group commit ----
-
-  private enqueue<T>(run: () => T): Promise<T> {
+  private enqueue(job: WriteJob): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('store: closed'));
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+    if (this.broken) return Promise.reject(this.broken);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
       if (this.queue.length >= this.maxBatch) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -335,160 +144,57 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Apply every queued write in one transaction; settle their promises after the commit. */
+  /** Hand the queued writes to the writer as one batch. */
   private flush(): void {
     this.scheduled = false;
-    const jobs = this.queue;
-    if (jobs.length === 0) return;
+    const batch = this.queue;
+    if (batch.length === 0) return;
     this.queue = [];
-    let outcomes: { ok: boolean; value: unknown }[];
-    try {
-      outcomes = this.commit(jobs, false);
-    } catch {
-      // A write threw: the batch was rolled back whole. Run it again with a
-      // savepoint per write so that only the failing writes fail. (Savepoints
-      // cost a statement journal per page touched, so the usual path has none.)
+    if (this.inline) {
+      let out;
       try {
-        outcomes = this.commit(jobs, true);
+        out = this.inline.commitBatch(batch.map((p) => p.job));
       } catch (e) {
-        log.error('store commit failed', { error: String(e), writes: jobs.length });
-        for (const j of jobs) j.reject(e);
+        log.error('store commit failed', { error: String(e), writes: batch.length });
+        for (const p of batch) p.reject(e);
         return;
       }
-    }
-    batchSize.observe(jobs.length);
-    jobs.forEach((j, i) => {
-      const o = outcomes[i];
-      if (o?.ok) j.resolve(o.value);
-      else j.reject(o?.value ?? new Error('store: write lost'));
-    });
-  }
-
-  /** One transaction over `jobs`. Without savepoints the first throw aborts (and rolls back) the batch. */
-  private commit(jobs: Job[], savepoints: boolean): { ok: boolean; value: unknown }[] {
-    const outcomes: { ok: boolean; value: unknown }[] = [];
-    this.db.transaction(() => {
-      for (const j of jobs) {
-        if (!savepoints) {
-          outcomes.push({ ok: true, value: j.run() });
-          continue;
-        }
-        try {
-          outcomes.push({ ok: true, value: this.savepoint(j.run) });
-        } catch (e) {
-          outcomes.push({ ok: false, value: e });
-        }
-      }
-    })();
-    return outcomes;
-  }
-
-  // ---- writes (run inside the batch transaction) ----
-
-  private applyHistory(op: HistoryOp): void {
-    if (op.op === 'end') {
-      this.stmt.endHistory.run({ nas: op.nas, session_id: op.sessionId, at: op.at });
+      batchSize.observe(batch.length);
+      batch.forEach((p, i) => {
+        const o = out[i];
+        if (o?.ok) p.resolve(o.value);
+        else p.reject(o ? o.error : new Error('store: write lost'));
+      });
       return;
     }
-    const r = op.record;
-    const params = {
-      nas: r.nas, session_id: r.sessionId, port_key: portKeyString(r.key), user: r.user ?? null,
-      framed_ip: r.framedIp ?? null, framed_ipv6_prefix: r.framedIpv6Prefix ?? null,
-      delegated_ipv6_prefix: r.delegatedIpv6Prefix ?? null, profile: r.profile, from_ms: r.from, to_ms: r.to ?? null,
-    };
-    // Usually a new row; a row with the same (nas, session, from) is replaced and its address keys redone.
-    const ins = this.stmt.insertHistory.run(params);
-    let id: number;
-    if (ins.changes === 1) {
-      id = Number(ins.lastInsertRowid);
-    } else {
-      const row = this.stmt.beginHistory.get(params);
-      if (!row) throw new Error('store: history upsert returned no id');
-      id = row.id;
-      this.stmt.clearHistoryAddr.run(id);
+    if (this.broken || !this.worker) {
+      for (const p of batch) p.reject(this.broken ?? new Error('store: no writer'));
+      return;
     }
-    for (const k of recordKeys(r)) this.stmt.insertHistoryAddr.run(k, id);
-  }
-
-  private putSession(s: Session): void {
-    this.stmt.putSession.run({
-      port_key: portKeyString(s.key), nas: s.nas, session_id: s.sessionId, user: s.user ?? null,
-      framed_ip: s.framedIp ?? null, framed_ipv6_prefix: s.framedIpv6Prefix ?? null,
-      delegated_ipv6_prefix: s.delegatedIpv6Prefix ?? null, profile: s.profile, started_at: s.startedAt, updated_at: s.updatedAt,
-    });
-  }
-
-  private insertAudit(a: AuditInput): void {
-    this.stmt.insertAudit.run({
-      at: a.at, actor: a.actor, action: a.action, port_key: a.key ? portKeyString(a.key) : null,
-      subscriber: a.subscriber ?? null, reason: a.reason ?? null, ticket: a.ticket ?? null,
-      before: toJson(a.before) ?? null, after: toJson(a.after) ?? null,
-    });
-  }
-
-  private applyEvent(ev: SubscriberEvent): ApplyResult {
-    const key = eventKey(ev);
-    let d: Decision;
-    let before: Session | undefined;
-    if (this.stmt.dupEvent.get(ev.nas, ev.sessionId, ev.kind, ev.eventTime)) {
-      eventsTotal.inc({ outcome: 'duplicate' });
-      return applyResult(duplicateDecision());
+    const ids: number[] = [];
+    for (const p of batch) {
+      const id = this.nextId++;
+      ids.push(id);
+      this.inWorker.set(id, p);
     }
-    if (ev.kind === 'nas-on' || ev.kind === 'nas-off') {
-      d = decideNasReset(this.stmt.sessionsByNas.all(ev.nas).map(sessionOf), ev);
-      this.stmt.putNasReset.run(ev.nas, ev.eventTime);
-    } else {
-      const row = key ? this.stmt.sessionByKey.get(portKeyString(key)) : undefined;
-      before = row ? sessionOf(row) : undefined;
-      const stoppedAt = this.stmt.stoppedAt.get(ev.nas, ev.sessionId)?.t ?? undefined;
-      const nasResetAt = this.stmt.nasResetAt.get(ev.nas)?.t ?? undefined;
-      d = decide(before, ev, {
-        ...(stoppedAt !== undefined && stoppedAt !== null ? { stoppedAt } : {}),
-        ...(nasResetAt !== undefined && nasResetAt !== null ? { nasResetAt } : {}),
-      });
-    }
-    for (const s of d.end) this.stmt.deleteSession.run(portKeyString(s.key), s.nas, s.sessionId);
-    if (d.put) this.putSession(d.put);
-    for (const h of d.history) this.applyHistory(h);
-    for (const a of auditForDecision(ev, d, before)) this.insertAudit(a);
-    this.stmt.insertEvent.run({
-      nas: ev.nas, session_id: ev.sessionId, kind: ev.kind, event_time: ev.eventTime, received_at: ev.receivedAt,
-      port_key: key ? portKeyString(key) : null, outcome: d.ignored ?? d.outcome, body: toJson(ev) ?? '{}',
-    });
-    eventsTotal.inc({ outcome: d.applied ? d.outcome : 'stale' });
-    return applyResult(d);
+    this.worker.ref();
+    const msg: ToWorker = { type: 'jobs', ids, jobs: batch.map((p) => p.job) };
+    this.worker.postMessage(msg);
   }
 
-  recordEvent(ev: SubscriberEvent): Promise<ApplyResult> {
-    return this.enqueue(() => this.applyEvent(ev));
+  async recordEvent(ev: SubscriberEvent): Promise<ApplyResult> {
+    const r = (await this.enqueue({ op: 'event', ev })) as ApplyResult;
+    eventsTotal.inc({ outcome: r.applied ? 'applied' : r.ignored === 'duplicate' ? 'duplicate' : 'stale' });
+    return r;
   }
 
-  setOverride(key: PortKey, override: Override | undefined, audit: AuditInput): Promise<void> {
-    return this.enqueue(() => {
-      const pk = portKeyString(key);
-      const prevRow = this.stmt.getOverride.get(pk);
-      const prev = prevRow ? overrideOf(prevRow) : undefined;
-      if (override) {
-        this.stmt.putOverride.run({
-          port_key: pk, kind: override.kind, actor: override.actor, reason: override.reason, ticket: override.ticket ?? null,
-          expires_at: override.expiresAt ?? null, created_at: override.createdAt,
-        });
-      } else {
-        this.stmt.deleteOverride.run(pk);
-      }
-      // The audit entry records the change: before/after default to the override replaced and the one set.
-      const a: AuditInput = { ...audit, key: audit.key ?? key };
-      if (a.before === undefined && prev) a.before = prev;
-      if (a.after === undefined && override) a.after = override;
-      this.insertAudit(a);
-    });
+  async setOverride(key: PortKey, override: Override | undefined, audit: AuditInput): Promise<void> {
+    await this.enqueue(override ? { op: 'override', key, override, audit } : { op: 'override', key, audit });
   }
 
-  appendAudit(entry: AuditInput): Promise<void> {
-    return this.enqueue(() => this.insertAudit(entry));
+  async appendAudit(entry: AuditInput): Promise<void> {
+    await this.enqueue({ op: 'audit', entry });
   }
-
-  // ---- reads ----
 
   private live(): void {
     if (this.closed) throw new Error('store: closed');
@@ -496,86 +202,52 @@ export class SqliteStore implements Store {
 
   async sessions(filter: { key?: PortKey; nas?: string } = {}): Promise<Session[]> {
     this.live();
-    let rows: SessionRow[];
-    if (filter.key) {
-      const r = this.stmt.sessionByKey.get(portKeyString(filter.key));
-      rows = r ? [r] : [];
-    } else if (filter.nas !== undefined) {
-      rows = this.stmt.sessionsByNas.all(filter.nas);
-    } else {
-      rows = this.stmt.allSessions.all();
-    }
-    return rows.map(sessionOf).filter((s) => filter.nas === undefined || s.nas === filter.nas);
+    return this.reader.sessions(filter);
   }
 
   async overrides(): Promise<{ key: PortKey; override: Override }[]> {
     this.live();
-    return this.stmt.allOverrides.all().map((r) => ({ key: parsePortKey(r.port_key), override: overrideOf(r) }));
+    return this.reader.overrides();
   }
 
-  /** Additive (not in Store): overrides whose expiresAt <= now, oldest expiry first. Clear them with setOverride(key, undefined, {actor: 'expiry', ...}). */
+  /** Overrides whose expiresAt <= now, oldest expiry first. Lift them with setOverride(key, undefined, { actor: 'expiry', ... }). */
   async expiredOverrides(now: number): Promise<{ key: PortKey; override: Override }[]> {
     this.live();
-    return this.stmt.expiredOverrides.all(now).map((r) => ({ key: parsePortKey(r.port_key), override: overrideOf(r) }));
+    return this.reader.expiredOverrides(now);
   }
 
   /** Audit entries matching every given filter (from/to inclusive), newest first. */
   async queryAudit(q: AuditQuery): Promise<AuditEntry[]> {
     this.live();
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (q.key) { where.push('port_key = @port_key'); params.port_key = portKeyString(q.key); }
-    if (q.subscriber !== undefined) { where.push('subscriber = @subscriber'); params.subscriber = q.subscriber; }
-    if (q.from !== undefined) { where.push('at >= @from'); params.from = q.from; }
-    if (q.to !== undefined) { where.push('at <= @to'); params.to = q.to; }
-    const limit = q.limit !== undefined && q.limit >= 0 ? Math.floor(q.limit) : -1;
-    const sql = `SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at DESC, id DESC LIMIT ${limit}`;
-    return this.db.prepare<Record<string, unknown>, AuditRow>(sql).all(params).map(auditOf);
+    return this.reader.queryAudit(q);
   }
 
   async whois(address: string, at: number): Promise<SessionRecord[]> {
     this.live();
-    const keys = lookupKeys(address);
-    if (keys.length === 0) throw new Error(`whois: not an IPv4 or IPv6 address: ${JSON.stringify(address)}`);
-    let st = this.whoisStmts.get(keys.length);
-    if (!st) {
-      st = this.db.prepare(
-        `SELECT DISTINCT h.* FROM history_addr a JOIN history h ON h.id = a.history_id
-         WHERE a.addr_key IN (${keys.map(() => '?').join(',')}) AND h.from_ms <= ? AND (h.to_ms IS NULL OR h.to_ms > ?)
-         ORDER BY h.from_ms, h.id`);
-      this.whoisStmts.set(keys.length, st);
-    }
-    return (st.all(...keys, at, at) as HistoryRow[]).map(recordOfRow);
+    return this.reader.whois(address, at);
   }
 
-  /** Additive (not in Store): the raw event log (newest first), for audit and replay. */
+  /** Additive (not in Store): the raw event log, newest first, each with what the store did with it. */
   async events(q: { nas?: string; sessionId?: string; from?: number; to?: number; limit?: number } = {}): Promise<(SubscriberEvent & { outcome: string })[]> {
     this.live();
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (q.nas !== undefined) { where.push('nas = @nas'); params.nas = q.nas; }
-    if (q.sessionId !== undefined) { where.push('session_id = @sid'); params.sid = q.sessionId; }
-    if (q.from !== undefined) { where.push('received_at >= @from'); params.from = q.from; }
-    if (q.to !== undefined) { where.push('received_at <= @to'); params.to = q.to; }
-    const limit = q.limit !== undefined && q.limit >= 0 ? Math.floor(q.limit) : -1;
-    const rows = this.db.prepare<Record<string, unknown>, { body: string; outcome: string }>(
-      `SELECT body, outcome FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ${limit}`).all(params);
-    return rows.map((r) => ({ ...reviveEvent(r.body), outcome: r.outcome }));
+    return this.reader.events(q);
   }
 
-  /** Commit what is queued, then close the file. */
+  /** Commit what is queued, stop the writer, close the file. */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) return this.workerClosed;
     this.flush();
     this.closed = true;
+    const w = this.worker;
+    if (w && !this.broken) {
+      this.workerClosed = new Promise<void>((resolve) => {
+        this.onWorkerClosed = resolve;
+        w.ref();
+        const msg: ToWorker = { type: 'close' };
+        w.postMessage(msg);
+      }).then(() => w.terminate()).then(() => undefined);
+      await this.workerClosed;
+    }
     this.db.close();
   }
-}
-
-/** An event back from its JSON body: dpid (a decimal string in JSON) becomes bigint again. */
-function reviveEvent(body: string): SubscriberEvent {
-  const o = JSON.parse(body) as SubscriberEvent & { key?: { dpid: string | bigint }; dpid?: string | bigint };
-  if (o.key) o.key = { ...o.key, dpid: BigInt(o.key.dpid) };
-  if (o.dpid !== undefined) o.dpid = BigInt(o.dpid);
-  return o;
 }

@@ -58,8 +58,10 @@ async function paced(store: SqliteStore, rate: number, seconds: number, base: nu
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'op25b-bench-store-'));
   try {
-    const store = new SqliteStore(dir);
     const fmt = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(2)} ms, p99 ${pct(xs, 99).toFixed(2)} ms, max ${Math.max(...xs).toFixed(2)} ms`;
+    for (const writer of ['thread', 'inline'] as const) {
+    console.log(`-- writer: ${writer}`);
+    const store = new SqliteStore(join(dir, writer), { writer });
     for (const [n, perTick] of [[10000, 64], [20000, 256]] as const) {
       const r = await fullSpeed(store, n, perTick, n * 10);
       console.log(`full speed, ${n} Starts, ${perTick} per tick: ${Math.round(r.rate)} events/s durable; latency ${fmt(r.lat)}`);
@@ -67,7 +69,8 @@ export async function run(): Promise<void> {
     const lat = await paced(store, 1000, 3, 1_000_000);
     console.log(`paced 1,000 Starts/s for 3 s: latency ${fmt(lat)}`);
     await store.close();
-    const single = new SqliteStore(join(dir, 'single'), { maxBatch: 1 });
+    }
+    const single = new SqliteStore(join(dir, 'single'), { maxBatch: 1, writer: 'inline' });
     const one = await fullSpeed(single, 2000, 64, 0);
     console.log(`one transaction (one fsync) per event, 2000 Starts: ${Math.round(one.rate)} events/s`);
     await single.close();

@@ -10,14 +10,13 @@ import { storeContract } from './contract';
 
 const dirs = new Map<Store, string>();
 
-async function fresh(): Promise<Store> {
+for (const writer of ['thread', 'inline'] as const) {
+storeContract(`embedded SQLite (writer: ${writer})`, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'op25b-store-'));
-  const s = new SqliteStore(dir);
+  const s = new SqliteStore(dir, { writer });
   dirs.set(s, dir);
   return s;
-}
-
-storeContract('embedded SQLite', fresh, async (s) => {
+}, async (s) => {
   const dir = dirs.get(s);
   dirs.delete(s);
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -25,12 +24,13 @@ storeContract('embedded SQLite', fresh, async (s) => {
   reopen: async (closed) => {
     const dir = dirs.get(closed);
     assert.ok(dir);
-    const s = new SqliteStore(dir);
+    const s = new SqliteStore(dir, { writer });
     dirs.delete(closed);
     dirs.set(s, dir);
     return s;
   },
 });
+}
 
 describe('SqliteStore specifics', () => {
   let dir: string;
@@ -64,7 +64,7 @@ describe('SqliteStore specifics', () => {
   });
 
   it('group commit: concurrent writes share transactions (fewer commits than writes), each settles', async () => {
-    const s = new SqliteStore(dir, { maxBatch: 100 });
+    const s = new SqliteStore(dir, { maxBatch: 100, writer: 'inline' });
     const db = new Database(join(dir, SQLITE_FILE_NAME));
     const n = 950;
     const ps = Array.from({ length: n }, (_, i) => s.recordEvent({
