@@ -18,23 +18,23 @@ import { OfError, type OfErrorCode, type OfHeaderSoFar } from './errors';
 // bounds-checked (Reader.need, Writer.ensure); the put* functions still check
 // the VALUE (an integer that fits), which is the caller's input.
 
-function outOfRange(v: number, bits: number): never {
-  throw new OfError('OF_ERR_BAD_ARGUMENT', `value ${String(v)} is not an unsigned ${bits}-bit integer`);
+function outOfRange(v: number, bits: number, what?: string): never {
+  throw new OfError('OF_ERR_BAD_ARGUMENT', `${what ? what + ': ' : ''}value ${String(v)} is not an unsigned ${bits}-bit integer`);
 }
 
-export function put8(b: Buffer, at: number, v: number): void {
-  if ((v & 0xff) !== v) outOfRange(v, 8);
+export function put8(b: Buffer, at: number, v: number, what?: string): void {
+  if ((v & 0xff) !== v) outOfRange(v, 8, what);
   b[at] = v;
 }
 
-export function put16(b: Buffer, at: number, v: number): void {
-  if ((v & 0xffff) !== v) outOfRange(v, 16);
+export function put16(b: Buffer, at: number, v: number, what?: string): void {
+  if ((v & 0xffff) !== v) outOfRange(v, 16, what);
   b[at] = v >>> 8;
   b[at + 1] = v & 0xff;
 }
 
-export function put32(b: Buffer, at: number, v: number): void {
-  if (v >>> 0 !== v) outOfRange(v, 32);
+export function put32(b: Buffer, at: number, v: number, what?: string): void {
+  if (v >>> 0 !== v) outOfRange(v, 32, what);
   b[at] = v >>> 24;
   b[at + 1] = (v >>> 16) & 0xff;
   b[at + 2] = (v >>> 8) & 0xff;
@@ -139,6 +139,9 @@ export class Reader {
 }
 
 const INITIAL_SCRATCH = 64 * 1024;
+/** Slab for encode(): a retained message keeps at most this much alive, as Node's 8 KiB pool does. */
+const SLAB_SIZE = 32 * 1024;
+const SLAB_MIN_ROOM = 2048;
 const U64_MAX = 0xffffffffffffffffn;
 
 /** Zero-fills buf[from, to): a loop, cheaper than Buffer.fill for the few pad bytes structures have. */
@@ -153,13 +156,33 @@ export function zero(buf: Buffer, from: number, to: number): void {
 export class Writer {
   buf: Buffer;
   pos = 0;
+  private view: DataView;
 
   constructor(size = INITIAL_SCRATCH) {
     this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   reset(): void {
     this.pos = 0;
+  }
+
+  /** Starts a fresh buffer when fewer than `min` bytes are left (slab use: see `begin`). */
+  private renew(size: number): void {
+    this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    this.pos = 0;
+  }
+
+  /**
+   * Slab use: messages are written one after another into one buffer and
+   * handed out as subarrays of it (no copy), the way Node's own Buffer pool
+   * works. A new slab is started when little room is left; a message that
+   * outgrows the slab moves to a larger buffer (ensure). Returns the start.
+   */
+  begin(): number {
+    if (this.buf.length - this.pos < SLAB_MIN_ROOM) this.renew(SLAB_SIZE);
+    return this.pos;
   }
 
   ensure(n: number): void {
@@ -169,6 +192,7 @@ export class Writer {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.length);
   }
 
   u8(v: number): void {
@@ -200,8 +224,7 @@ export class Writer {
       put32(this.buf, this.pos + 4, 0);
     } else {
       if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw new OfError('OF_ERR_BAD_ARGUMENT', `64-bit value ${String(v)} out of range`);
-      put32(this.buf, this.pos, Number(v >> 32n));
-      put32(this.buf, this.pos + 4, Number(v & 0xffffffffn));
+      this.view.setBigUint64(this.pos, v);
     }
     this.pos += 8;
   }

@@ -93,7 +93,7 @@ const OFP_MAX_PORT_NAME_LEN = 16;
 // ---------------------------------------------------------------------------
 // Encoding
 
-const W = new WriterClass();
+const W = new WriterClass(32 * 1024);
 
 function badArg(msg: string): never {
   throw new OfError('OF_ERR_BAD_ARGUMENT', msg);
@@ -446,26 +446,37 @@ function asOfError(e: unknown): OfError {
   return new OfError('OF_ERR_BAD_ARGUMENT', m);
 }
 
-/** Encodes one message; every length and padding is computed. Throws OfError OF_ERR_BAD_ARGUMENT for values that do not fit. */
+/**
+ * Encodes one message; every length and padding is computed. Throws OfError
+ * OF_ERR_BAD_ARGUMENT for values that do not fit. The result may share an
+ * underlying ArrayBuffer with other encoded messages (as Buffer.allocUnsafe's
+ * pool does) but never overlaps one.
+ */
 export function encode(msg: OfMessage): Buffer {
-  W.reset();
+  const start = W.begin();
   try {
     encodeInto(W, msg);
   } catch (e) {
+    W.pos = start;
     throw asOfError(e);
   }
-  return W.take();
+  const out = W.buf.subarray(start, W.pos);
+  W.pos = (W.pos + 7) & ~7;
+  return out;
 }
 
 /** Encodes several messages into one buffer (one write to the socket). */
 export function encodeMany(msgs: readonly OfMessage[]): Buffer {
-  W.reset();
+  const start = W.begin();
   try {
     for (let i = 0; i < msgs.length; i++) encodeInto(W, msgs[i]!);
   } catch (e) {
+    W.pos = start;
     throw asOfError(e);
   }
-  return W.take();
+  const out = W.buf.subarray(start, W.pos);
+  W.pos = (W.pos + 7) & ~7;
+  return out;
 }
 
 // ---------------------------------------------------------------------------

@@ -18,9 +18,9 @@ import * as constants from './constants';
 
 // Imported bindings are copied to module-level constants: under tsx (esbuild's CommonJS
 // output) every use of an imported name is a getter call, measurable on the hot path.
-const { readIpv4, readIpv6, readMac, writeIpv4, writeIpv6, writeMac } = addr;
+const { readIpv4, readIpv6, readMac, writeMac } = addr;
 const { OFPXMC_OPENFLOW_BASIC } = constants;
-const { put16, put32, get16, get32 } = buffer;
+const { put8, put16, put32, get16, get32 } = buffer;
 
 export type OxmKind = 'uint' | 'u64' | 'mac' | 'ipv4' | 'ipv6';
 
@@ -37,10 +37,17 @@ export interface OxmFieldInfo {
   maskable: boolean;
   /** 2 ** (8 * width): the first value that does not fit (numeric kinds). */
   limit: number;
+  /** The 32-bit TLV header, without and with a mask. */
+  header: number;
+  headerMasked: number;
 }
 
 function f(name: OxmFieldName, field: number, width: number, kind: OxmKind, bits: number, maskable: boolean): OxmFieldInfo {
-  return { name, field, width, kind, bits, maskable, limit: 2 ** (8 * width) };
+  const base = (OFPXMC_OPENFLOW_BASIC << 16) | (field << 9);
+  return {
+    name, field, width, kind, bits, maskable, limit: 2 ** (8 * width),
+    header: (base | width) >>> 0, headerMasked: (base | 0x100 | (width * 2)) >>> 0,
+  };
 }
 
 /** Basic-class fields by oxm_field number (spec 1.3.5 Table 12). */
@@ -103,20 +110,44 @@ function badArg(msg: string): never {
   throw new OfError('OF_ERR_BAD_ARGUMENT', msg);
 }
 
+// Parsed addresses, by text: flows repeat the same few prefixes and MACs.
+// Bounded: cleared when full.
+const CACHE_MAX = 4096;
+const ipv4Cache = new Map<string, number>();
+const ipv6Cache = new Map<string, Buffer>();
+
+function ipv4Of(s: string): number {
+  let n = ipv4Cache.get(s);
+  if (n === undefined) {
+    n = addr.parseIpv4(s);
+    if (ipv4Cache.size >= CACHE_MAX) ipv4Cache.clear();
+    ipv4Cache.set(s, n);
+  }
+  return n;
+}
+
+function writeIpv6Cached(buf: Buffer, at: number, s: string): void {
+  let b = ipv6Cache.get(s);
+  if (b === undefined) {
+    b = addr.parseIpv6(s);
+    if (ipv6Cache.size >= CACHE_MAX) ipv6Cache.clear();
+    ipv6Cache.set(s, b);
+  }
+  for (let i = 0; i < 16; i++) buf[at + i] = b[i]!;
+}
+
 /** Writes one value of a basic field at w.pos (space already ensured). */
 function writeValue(w: Writer, fi: OxmFieldInfo, v: OxmValue): void {
   const buf = w.buf;
   const at = w.pos;
   switch (fi.kind) {
     case 'uint': {
-      const n = typeof v === 'bigint' ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= fi.limit) {
-        badArg(`${fi.name}: value ${String(v)} does not fit ${fi.width} bytes`);
-      }
-      if (fi.width === 1) buf[at] = n;
-      else if (fi.width === 2) put16(buf, at, n);
-      else if (fi.width === 4) put32(buf, at, n);
-      else buf.writeUIntBE(n, at, fi.width); // pbb_isid, 3 bytes
+      const n = typeof v === 'bigint' ? Number(v) : (v as number);
+      if (fi.width === 2) put16(buf, at, n, fi.name);
+      else if (fi.width === 1) put8(buf, at, n, fi.name);
+      else if (fi.width === 4) put32(buf, at, n, fi.name);
+      else if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < fi.limit) buf.writeUIntBE(n, at, fi.width); // pbb_isid, 3 bytes
+      else badArg(`${fi.name}: value ${String(v)} does not fit ${fi.width} bytes`);
       break;
     }
     case 'u64': {
@@ -129,11 +160,11 @@ function writeValue(w: Writer, fi: OxmFieldInfo, v: OxmValue): void {
       writeMac(buf, at, v as string);
       break;
     case 'ipv4':
-      if (typeof v === 'number') put32(buf, at, v >>> 0);
-      else writeIpv4(buf, at, v as string);
+      put32(buf, at, typeof v === 'number' ? v >>> 0 : ipv4Of(v as string));
       break;
     case 'ipv6':
-      writeIpv6(buf, at, v as string);
+      if (typeof v !== 'string') badArg(`${fi.name}: value ${String(v)} is not an IPv6 address`);
+      writeIpv6Cached(buf, at, v);
       break;
   }
   w.pos = at + fi.width;
@@ -182,9 +213,8 @@ export function writeOxm(w: Writer, e: OxmEntry): void {
   const fi = BY_NAME_MAP.get(e.field);
   if (fi === undefined) badArg(`unknown OXM field ${JSON.stringify(e.field)}`);
   const hasMask = e.mask !== undefined;
-  const len = hasMask ? fi.width * 2 : fi.width;
-  w.ensure(4 + len);
-  put32(w.buf, w.pos, ((OFPXMC_OPENFLOW_BASIC << 16) | (fi.field << 9) | (hasMask ? 0x100 : 0) | len) >>> 0);
+  w.ensure(4 + 2 * fi.width);
+  put32(w.buf, w.pos, hasMask ? fi.headerMasked : fi.header);
   w.pos += 4;
   writeValue(w, fi, e.value);
   if (hasMask) writeValue(w, fi, e.mask as OxmValue);
