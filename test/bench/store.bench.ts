@@ -3,6 +3,9 @@
  *   npm run bench store
  * Starts on distinct ports (each writes event log, session, history, address
  * index and audit rows), resolved only after commit with synchronous=FULL.
+ * Both writers: 'thread' (default; commits off the main thread) and 'inline';
+ * and, for the ratio, one transaction (one fsync) per event.
+ * "Full speed" submits faster than the disk commits, so its latency is queueing.
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
@@ -73,6 +76,8 @@ export async function run(): Promise<void> {
     const single = new SqliteStore(join(dir, 'single'), { maxBatch: 1, writer: 'inline' });
     const one = await fullSpeed(single, 2000, 64, 0);
     console.log(`one transaction (one fsync) per event, 2000 Starts: ${Math.round(one.rate)} events/s`);
+    const load = (await import('os')).loadavg()[0] ?? 0;
+    console.log(`load average (1 min) while measuring: ${load.toFixed(1)} on ${(await import('os')).cpus().length} CPUs`);
     await single.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
