@@ -181,7 +181,10 @@ export class Writer {
    * outgrows the slab moves to a larger buffer (ensure). Returns the start.
    */
   begin(): number {
-    if (this.buf.length - this.pos < SLAB_MIN_ROOM) this.renew(SLAB_SIZE);
+    // A buffer grown for one large message is not reused: growing copies
+    // everything before the message, so a reused grown buffer would keep
+    // doubling.
+    if (this.buf.length - this.pos < SLAB_MIN_ROOM || this.buf.length > SLAB_SIZE) this.renew(SLAB_SIZE);
     return this.pos;
   }
 
