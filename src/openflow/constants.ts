@@ -247,10 +247,34 @@ export const OFPAT = {
   PUSH_VLAN: 17, POP_VLAN: 18, PUSH_MPLS: 19, POP_MPLS: 20, SET_QUEUE: 21, GROUP: 22,
   SET_NW_TTL: 23, DEC_NW_TTL: 24, SET_FIELD: 25, PUSH_PBB: 26, POP_PBB: 27, EXPERIMENTER: 0xffff,
 } as const;
+export const OFPAT_OUTPUT = 0;
+export const OFPAT_COPY_TTL_OUT = 11;
+export const OFPAT_COPY_TTL_IN = 12;
+export const OFPAT_SET_MPLS_TTL = 15;
+export const OFPAT_DEC_MPLS_TTL = 16;
+export const OFPAT_PUSH_VLAN = 17;
+export const OFPAT_POP_VLAN = 18;
+export const OFPAT_PUSH_MPLS = 19;
+export const OFPAT_POP_MPLS = 20;
+export const OFPAT_SET_QUEUE = 21;
+export const OFPAT_GROUP = 22;
+export const OFPAT_SET_NW_TTL = 23;
+export const OFPAT_DEC_NW_TTL = 24;
+export const OFPAT_SET_FIELD = 25;
+export const OFPAT_PUSH_PBB = 26;
+export const OFPAT_POP_PBB = 27;
+export const OFPAT_EXPERIMENTER = 0xffff;
 export const OFPIT = {
   GOTO_TABLE: 1, WRITE_METADATA: 2, WRITE_ACTIONS: 3, APPLY_ACTIONS: 4, CLEAR_ACTIONS: 5, METER: 6,
   EXPERIMENTER: 0xffff,
 } as const;
+export const OFPIT_GOTO_TABLE = 1;
+export const OFPIT_WRITE_METADATA = 2;
+export const OFPIT_WRITE_ACTIONS = 3;
+export const OFPIT_APPLY_ACTIONS = 4;
+export const OFPIT_CLEAR_ACTIONS = 5;
+export const OFPIT_METER = 6;
+export const OFPIT_EXPERIMENTER = 0xffff;
 
 // ---------------------------------------------------------------------------
 // Multipart (spec 7.3.5)
@@ -260,6 +284,21 @@ export const OFPMP = {
   GROUP_FEATURES: 8, METER: 9, METER_CONFIG: 10, METER_FEATURES: 11, TABLE_FEATURES: 12,
   PORT_DESC: 13, EXPERIMENTER: 0xffff,
 } as const;
+export const OFPMP_DESC = 0;
+export const OFPMP_FLOW = 1;
+export const OFPMP_AGGREGATE = 2;
+export const OFPMP_TABLE = 3;
+export const OFPMP_PORT_STATS = 4;
+export const OFPMP_QUEUE = 5;
+export const OFPMP_GROUP = 6;
+export const OFPMP_GROUP_DESC = 7;
+export const OFPMP_GROUP_FEATURES = 8;
+export const OFPMP_METER = 9;
+export const OFPMP_METER_CONFIG = 10;
+export const OFPMP_METER_FEATURES = 11;
+export const OFPMP_TABLE_FEATURES = 12;
+export const OFPMP_PORT_DESC = 13;
+export const OFPMP_EXPERIMENTER = 0xffff;
 export const OFPMPF_REQ_MORE = 1 << 0;
 export const OFPMPF_REPLY_MORE = 1 << 0;
 

@@ -44,6 +44,29 @@ describe('openflow codec', () => {
     assert.deepStrictEqual(encodeMany(msgs), Buffer.concat(msgs.map((m) => encode(m))));
   });
 
+  it('encoded buffers stay intact while later messages are encoded (slab never reused under a caller)', () => {
+    const samples = sampleMessages().map(([, m]) => m);
+    const kept: [Buffer, string][] = [];
+    const big: OfMessage = { type: 'ECHO_REQUEST', xid: 1, data: Buffer.alloc(60000, 7) };
+    for (let round = 0; round < 40; round++) {
+      for (const m of samples) {
+        const b = encode(m);
+        kept.push([b, b.toString('hex')]);
+      }
+      const bb = encode(big);
+      kept.push([bb, bb.toString('hex')]);
+      // A failing encode in the middle must not disturb what was handed out.
+      try { encode(flowMod({ priority: 1 << 20 })); } catch { /* expected */ }
+    }
+    for (const [b, hex] of kept) assert.equal(b.toString('hex'), hex);
+    // Distinct results never overlap in memory.
+    const a = encode(flowMod({ xid: 1 }));
+    const b = encode(flowMod({ xid: 2 }));
+    a.fill(0xee);
+    assert.equal(b.readUInt32BE(4), 2);
+    assert.deepStrictEqual(decode(b), flowMod({ xid: 2 }));
+  });
+
   describe('structure sizes match the spec', () => {
     const size = (m: OfMessage) => encode(m).length;
     it('ofp_flow_mod is 56 bytes with an empty match', () => {
@@ -247,5 +270,19 @@ describe('openflow codec', () => {
         assert.match(errorNames(t, n).codeName, /UNKNOWN_0x/);
       });
     });
+  });
+});
+
+describe('openflow constants', () => {
+  it('individual constants agree with the tables', async () => {
+    const K = await import('../../src/openflow/constants');
+    const rec = K as unknown as Record<string, unknown>;
+    for (const [table, prefix] of [[K.OFPT, 'OFPT'], [K.OFPAT, 'OFPAT'], [K.OFPIT, 'OFPIT'], [K.OFPMP, 'OFPMP'], [K.OFPFC, 'OFPFC'], [K.OFPP, 'OFPP'], [K.OFPPR, 'OFPPR']] as const) {
+      for (const [k, v] of Object.entries(table)) assert.equal(rec[`${prefix}_${k}`], v, `${prefix}_${k}`);
+    }
+    assert.equal(K.OFPT_NAME[14], 'FLOW_MOD');
+    assert.equal(K.OFPP_ANY, 0xffffffff);
+    assert.equal(K.OFPP_CONTROLLER, 0xfffffffd);
+    assert.equal(K.OFPVID_PRESENT, 0x1000);
   });
 });
