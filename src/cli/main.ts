@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerCheckConfig } from './check-config';
+import { registerNoc } from './noc';
 import { registerOfp } from './ofp';
 import { registerStart } from './start';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerCheckConfig(program);
   registerOfp(program);
   registerStart(program);
+  registerNoc(program);
   return program;
 }
 
