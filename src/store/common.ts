@@ -63,7 +63,11 @@ export function auditForDecision(ev: SubscriberEvent, d: Decision, before: Sessi
   switch (d.outcome) {
     case 'open': {
       const out: AuditInput[] = [];
-      for (const old of d.end) out.push(entry('session-replaced', old, at, old, undefined, `newer session ${ev.sessionId} started on the port`));
+      for (const old of d.end) {
+        out.push(old.nas === ev.nas && old.sessionId === ev.sessionId
+          ? entry('session-moved', old, at, old, undefined, `session moved to port ${d.put ? portKeyString(d.put.key) : '?'}`)
+          : entry('session-replaced', old, at, old, undefined, `newer session ${ev.sessionId} started on the port`));
+      }
       if (d.put) out.push(entry('session-start', d.put, at, undefined, d.put, ev.kind === 'interim' ? 'Interim-Update without a known Start' : undefined));
       return out;
     }

@@ -178,14 +178,16 @@ export class MongoStore implements Store {
     return (await this.events.findOne({ _id: eventDocId(ev) }, { projection: { _id: 1 } })) !== null;
   }
 
-  private async known(ev: SubscriberEvent): Promise<KnownEnds> {
-    const [stop, reset] = await Promise.all([
+  private async known(ev: SubscriberEvent, pk: string): Promise<KnownEnds> {
+    const [stop, reset, elsewhere] = await Promise.all([
       this.events.find({ nas: ev.nas, sessionId: ev.sessionId, kind: 'stop' }, { projection: { eventTime: 1 } }).sort({ eventTime: -1 }).limit(1).next(),
       this.nasResets.findOne({ _id: ev.nas }),
+      ev.kind === 'stop' ? null : this.sessionsC.findOne({ nas: ev.nas, sessionId: ev.sessionId, _id: { $ne: pk } }),
     ]);
     const k: KnownEnds = {};
     if (stop) k.stoppedAt = stop.eventTime;
     if (reset) k.nasResetAt = reset.at;
+    if (elsewhere) k.elsewhere = sessionFromDoc(elsewhere);
     return k;
   }
 
@@ -238,10 +240,17 @@ export class MongoStore implements Store {
     if (!key) return this.finish(ev, decide(undefined, ev), undefined);
     const pk = portKeyString(key);
     for (;;) {
-      const [curDoc, known] = await Promise.all([this.sessionsC.findOne({ _id: pk }), this.known(ev)]);
+      const [curDoc, known] = await Promise.all([this.sessionsC.findOne({ _id: pk }), this.known(ev, pk)]);
       const cur = curDoc ? sessionFromDoc(curDoc) : undefined;
       const d = decide(cur, ev, known);
-      if (await this.casSession(pk, curDoc, d)) return this.finish(ev, d, cur);
+      if (await this.casSession(pk, curDoc, d)) {
+        // A session that moved here ends on its old port (conditional on still being that session there).
+        for (const s of d.end) {
+          const other = portKeyString(s.key);
+          if (other !== pk) await this.sessionsC.deleteOne({ _id: other, nas: s.nas, sessionId: s.sessionId });
+        }
+        return this.finish(ev, d, cur);
+      }
       log.debug('session changed under us; deciding again', { port: pk, sessionId: ev.sessionId });
     }
   }

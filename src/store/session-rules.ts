@@ -38,6 +38,10 @@
  *  1. S is C and its time >= C.startedAt: C ends at the Stop's time.
  *  2. Otherwise stale (C, if any, stays). S's history is still corrected: its
  *     end becomes the Stop's time if that is earlier than the end history had.
+ * Moves: when a Start or Interim opens session S on P (rules above) while S is
+ * open on another port Q (the port mapping changed), S ends on Q at the
+ * event's time, unless Q's state of S is newer than the event (Q's
+ * updatedAt > the event's time): then the event is stale.
  * Accounting-On / Accounting-Off of a NAS (`decideNasReset`): every open
  * session of that NAS whose startedAt <= the event's time ends at that time;
  * sessions that started later (their Start is newer) stay.
@@ -60,6 +64,8 @@ export interface KnownEnds {
   stoppedAt?: number;
   /** Latest Accounting-On/Off time seen for ev.nas. */
   nasResetAt?: number;
+  /** The event's session (nas, sessionId) when it is open on ANOTHER port. */
+  elsewhere?: Session;
 }
 
 export type HistoryOp =
@@ -166,10 +172,17 @@ function update(cur: Session, ev: SubscriberEvent): Decision {
   return { outcome: 'update', applied: true, put: next, end: [], history };
 }
 
-function open(cur: Session | undefined, ev: SubscriberEvent, key: PortKey): Decision {
+function open(cur: Session | undefined, ev: SubscriberEvent, key: PortKey, elsewhere?: Session): Decision {
+  if (elsewhere && samePortKey(elsewhere.key, key)) elsewhere = undefined;
+  if (elsewhere && elsewhere.updatedAt > ev.eventTime) return stale('session is open on another port with newer state');
   const s = sessionFromEvent(ev, key);
   const history: HistoryOp[] = [];
   const end: Session[] = [];
+  if (elsewhere) {
+    // Moved (the port mapping changed): it ends on the old port.
+    end.push(elsewhere);
+    history.push({ op: 'end', nas: elsewhere.nas, sessionId: elsewhere.sessionId, at: ev.eventTime });
+  }
   if (cur) {
     end.push(cur);
     history.push({ op: 'end', nas: cur.nas, sessionId: cur.sessionId, at: ev.eventTime });
@@ -210,7 +223,7 @@ export function decide(current: Session | undefined, ev: SubscriberEvent, known:
         const first = ends.reduce((a, b) => (b.at < a.at ? b : a));
         return stale(first.why, [{ op: 'begin', record: recordOf(sessionFromEvent(ev, key), t, first.at) }]);
       }
-      return open(current, ev, key);
+      return open(current, ev, key, known.elsewhere);
     }
     case 'interim': {
       if (current && isCurrent) {
@@ -219,7 +232,7 @@ export function decide(current: Session | undefined, ev: SubscriberEvent, known:
       if (current) return stale('port has another session');
       if (known.stoppedAt !== undefined) return stale('session already stopped');
       if (known.nasResetAt !== undefined && known.nasResetAt > t) return stale('NAS reset after this update');
-      return open(undefined, ev, key);
+      return open(undefined, ev, key, known.elsewhere);
     }
     case 'stop': {
       const endOp: HistoryOp = { op: 'end', nas: ev.nas, sessionId: ev.sessionId, at: t };

@@ -252,6 +252,8 @@ function prepare(db: Database.Database) {
        VALUES (@nas, @session_id, @kind, @event_time, @received_at, @port_key, @outcome, @body)`),
     sessionByKey: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE port_key = ?'),
     sessionsByNas: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE nas = ? ORDER BY port_key'),
+    sessionElsewhere: db.prepare<[string, string, string], SessionRow>(
+      'SELECT * FROM sessions WHERE nas = ? AND session_id = ? AND port_key <> ? LIMIT 1'),
     allSessions: db.prepare<[], SessionRow>('SELECT * FROM sessions ORDER BY port_key'),
     putSession: db.prepare(
       `INSERT OR REPLACE INTO sessions (port_key, nas, session_id, user, framed_ip, framed_ipv6_prefix, delegated_ipv6_prefix, profile, started_at, updated_at)
@@ -400,9 +402,11 @@ export class SqliteWriter {
       before = row ? sessionOf(row) : undefined;
       const stoppedAt = this.stmt.stoppedAt.get(ev.nas, ev.sessionId)?.t ?? undefined;
       const nasResetAt = this.stmt.nasResetAt.get(ev.nas)?.t ?? undefined;
+      const elsewhere = key && ev.kind !== 'stop' ? this.stmt.sessionElsewhere.get(ev.nas, ev.sessionId, portKeyString(key)) : undefined;
       d = decide(before, ev, {
         ...(stoppedAt !== undefined && stoppedAt !== null ? { stoppedAt } : {}),
         ...(nasResetAt !== undefined && nasResetAt !== null ? { nasResetAt } : {}),
+        ...(elsewhere ? { elsewhere: sessionOf(elsewhere) } : {}),
       });
     }
     for (const s of d.end) this.stmt.deleteSession.run(portKeyString(s.key), s.nas, s.sessionId);

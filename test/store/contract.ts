@@ -135,6 +135,18 @@ export function storeContract(name: string, make: () => Promise<Store>, cleanup?
         assert.equal((await store.recordEvent(ev('nas-on', '', 11000, { nas: 'nas2' }))).ignored, 'duplicate');
         assert.deepEqual((await store.sessions()).map((s) => s.sessionId), ['L']);
       });
+      it('a session seen on another port (the mapping changed) moves: it ends on the old port', async () => {
+        await store.recordEvent(ev('start', 'A', 1000, { profile: 'exempt', user: 'alice' }));
+        const r = await store.recordEvent(ev('interim', 'A', 2000, { key: P2, profile: 'exempt', user: 'alice' }));
+        assert.equal(r.applied, true);
+        assert.deepEqual(keys(r.affected), keys([P1, P2]));
+        assert.deepEqual((await store.sessions()).map((s) => [s.sessionId, portKeyString(s.key)]), [['A', portKeyString(P2)]]);
+        assert.ok((await store.queryAudit({ key: P1 })).some((a) => a.action === 'session-moved'));
+        // An older event for the old port does not move it back.
+        assert.equal((await store.recordEvent(ev('interim', 'A', 1500, { profile: 'exempt' }))).applied, false);
+        await store.recordEvent(ev('stop', 'A', 3000, { key: P2 }));
+        assert.deepEqual(await store.sessions(), []);
+      });
       it('a burst of concurrent Starts on distinct ports all resolve durable and applied', async () => {
         const n = 500;
         const rs = await Promise.all(Array.from({ length: n }, (_, i) =>

@@ -55,6 +55,7 @@ function matchValue(field: unknown, cond: unknown): boolean {
   return Object.entries(cond).every(([op, arg]) => {
     switch (op) {
       case '$eq': return candidates.some((c) => eq(c, arg));
+      case '$ne': return !candidates.some((c) => eq(c, arg));
       case '$in': return (arg as unknown[]).some((a) => candidates.some((c) => eq(c, a)));
       case '$lte': return field !== undefined && field !== null && cmp(field, arg) <= 0;
       case '$lt': return field !== undefined && field !== null && cmp(field, arg) < 0;

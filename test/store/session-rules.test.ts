@@ -209,6 +209,37 @@ describe('store/session-rules: decide', () => {
     });
   });
 
+  describe('moves (the session is open on another port)', () => {
+    const Q: PortKey = { dpid: 2n, port: 9 };
+    const onQ = (updatedAt: number): Session => ({ ...session('A', 50), key: Q, updatedAt });
+    it('a Start or Interim opening the session here ends it on the old port', () => {
+      for (const kind of ['start', 'interim'] as const) {
+        const d = decide(undefined, ev(kind, 'A', 200), { elsewhere: onQ(100) });
+        assert.equal(d.outcome, 'open', kind);
+        assert.deepEqual(d.put?.key, P);
+        assert.deepEqual(d.end, [onQ(100)]);
+        assert.deepEqual(d.history, [
+          { op: 'end', nas: 'nas1', sessionId: 'A', at: 200 },
+          { op: 'begin', record: { nas: 'nas1', sessionId: 'A', key: P, profile: 'default', from: 200 } },
+        ]);
+      }
+    });
+    it('also replaces the port\'s own current session', () => {
+      const d = decide(session('B', 100), ev('start', 'A', 200), { elsewhere: onQ(100) });
+      assert.deepEqual(d.end.map((x) => x.sessionId).sort(), ['A', 'B']);
+    });
+    it('is stale when the old port knows newer state of the session', () => {
+      const d = decide(undefined, ev('start', 'A', 200), { elsewhere: onQ(300) });
+      assert.equal(d.applied, false);
+      assert.match(d.ignored ?? '', /another port with newer state/);
+    });
+    it('ignores an "elsewhere" that is this very port', () => {
+      const d = decide(undefined, ev('start', 'A', 200), { elsewhere: { ...onQ(100), key: P } });
+      assert.equal(d.outcome, 'open');
+      assert.deepEqual(d.end, []);
+    });
+  });
+
   it('refuses NAS-wide events (they go to decideNasReset)', () => {
     assert.throws(() => decide(undefined, ev('nas-off', '', 1)), /decideNasReset/);
   });
