@@ -13,7 +13,10 @@
  * and xid, and reports no malformed packet and no expert warning or error.
  * FLOW_MOD, PACKET_IN and FLOW_REMOVED also compare the fixed fields and each
  * OXM TLV (field number, has-mask, length, value and mask as tshark reads
- * them); FLOW_MOD compares the instruction types.
+ * them); FLOW_MOD compares the instruction types. MULTIPART compares type and
+ * flags, and for FLOW stats requests/replies each entry's fields and match;
+ * METER_MOD its bands; ERROR its type, code and data. A corrupted FLOW_MOD
+ * (negative control) must be flagged, or the clean verdicts would mean nothing.
  *
  * Known Wireshark 4.0 dissector limitations, tolerated only in exactly these
  * cases (each printed when hit):
@@ -31,7 +34,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import {
-  OFPT, OXM_BY_NAME, buildMatch, encode, flowMod,
+  OFPMP, OFPT, OXM_BY_NAME, buildMatch, encode, flowMod,
   type Instruction, type Match, type OfMessage, type OxmEntry, type OxmValue,
 } from '../../src/openflow';
 import { fromJsonDict } from '../../src/openflow/json';
@@ -324,6 +327,101 @@ describe('openflow encoder vs tshark (Wireshark openflow_v4 dissector)', functio
         assert.equal(g('byte_count'), m.byte_count, 'byte_count');
         checkMatch(c.name, m.match, of['Match'] as Json | undefined);
       }
+    });
+  }
+
+  const multipart = all.map((c, i) => ({ c, i })).filter(({ c }) => c.msg.type === 'MULTIPART_REQUEST' || c.msg.type === 'MULTIPART_REPLY');
+  for (const { c, i } of multipart) {
+    it(`${c.name}: tshark reads our multipart type and flags${c.name.includes('flow') ? ', and each flow entry' : ''}`, () => {
+      const of = byFrame.get(firstFrame + i)?.['openflow_v4'] as Json;
+      assert.ok(of, 'not dissected');
+      const m = c.msg;
+      if (m.type !== 'MULTIPART_REQUEST' && m.type !== 'MULTIPART_REPLY') return;
+      const pre = m.type === 'MULTIPART_REQUEST' ? 'openflow_v4.multipart_request' : 'openflow_v4.multipart_reply';
+      const mpType = m.multipart === 'OPAQUE' ? m.multipart_type : OFPMP[m.multipart];
+      assert.equal(Number(of[`${pre}.type`]), mpType, 'multipart type');
+      assert.equal(Number(tsNumber(of[`${pre}.flags`])), m.flags, 'multipart flags');
+      if (m.type === 'MULTIPART_REQUEST' && m.multipart === 'FLOW') {
+        // the controller's audit reads flows this way: table, out_port/group, cookie filter and match
+        const g = (k: string) => tsNumber(of[`openflow_v4.flow_stats_request.${k}`]);
+        assert.equal(Number(g('table_id')), m.table_id, 'table_id');
+        assert.equal(Number(g('out_port')), m.out_port, 'out_port');
+        assert.equal(Number(g('out_group')), m.out_group, 'out_group');
+        assert.equal(g('cookie'), m.cookie, 'cookie');
+        assert.equal(g('cookie_mask'), m.cookie_mask, 'cookie_mask');
+        checkMatch(c.name, m.match, of['Match'] as Json | undefined);
+      }
+      if (m.type === 'MULTIPART_REPLY' && m.multipart === 'FLOW') {
+        const entries = list(of['Flow stats']);
+        assert.equal(entries.length, m.body.length, 'flow entries');
+        m.body.forEach((f, j) => {
+          const t = entries[j]!;
+          const g = (k: string) => tsNumber(t[`openflow_v4.flow_stats.${k}`]);
+          const where = `${c.name} flow #${j}`;
+          assert.equal(Number(g('table_id')), f.table_id, `${where} table_id`);
+          assert.equal(Number(g('duration_sec')), f.duration_sec, `${where} duration_sec`);
+          assert.equal(Number(g('duration_nsec')), f.duration_nsec, `${where} duration_nsec`);
+          assert.equal(Number(g('priority')), f.priority, `${where} priority`);
+          assert.equal(Number(g('idle_timeout')), f.idle_timeout, `${where} idle_timeout`);
+          assert.equal(Number(g('hard_timeout')), f.hard_timeout, `${where} hard_timeout`);
+          assert.equal(Number(g('flags')), f.flags, `${where} flags`);
+          assert.equal(g('cookie'), f.cookie, `${where} cookie`);
+          assert.equal(g('packet_count'), f.packet_count, `${where} packet_count`);
+          assert.equal(g('byte_count'), f.byte_count, `${where} byte_count`);
+          checkMatch(where, f.match, t['Match'] as Json | undefined);
+          assert.deepEqual(list(t['Instruction']).map((x) => Number(x['openflow_v4.instruction.type'])), f.instructions.map(instructionNumber), `${where} instruction types`);
+        });
+      }
+    });
+  }
+
+  const errors = all.map((c, i) => ({ c, i })).filter(({ c }) => c.msg.type === 'ERROR');
+  for (const { c, i } of errors) {
+    it(`${c.name}: tshark reads our error type, code and data`, () => {
+      const of = byFrame.get(firstFrame + i)?.['openflow_v4'] as Json;
+      assert.ok(of, 'not dissected');
+      const m = c.msg;
+      if (m.type !== 'ERROR') return;
+      assert.equal(Number(of['openflow_v4.error.type']), m.err_type, 'type');
+      if (m.err_type === 0xffff) {
+        // ofp_error_experimenter_msg: exp_type where code is, then the experimenter id
+        assert.equal(Number(of['openflow_v4.error.code']), m.exp_type, 'exp_type');
+        assert.equal(Number(tsNumber(of['openflow_v4.error.experimenter'])), m.experimenter, 'experimenter');
+      } else assert.equal(Number(of['openflow_v4.error.code']), m.code, 'code');
+      if (m.err_type === 0) assert.equal(of['openflow_v4.error.data'], m.data.toString('latin1'), 'HELLO_FAILED text');
+      if (c.name === 'error_with_whole_request') {
+        // the dissector decodes the failed request it carries
+        const inner = of['openflow_v4.error.data.body_tree'] as Json | undefined;
+        assert.ok(inner, 'no decoded request in the error data');
+        assert.equal(Number(inner['openflow_v4.type']), OFPT.FLOW_MOD);
+        assert.equal(Number(inner['openflow_v4.length']), m.data.length);
+        assert.equal(Number(inner['openflow_v4.flowmod.priority']), 20000);
+      }
+    });
+  }
+
+  const meterMods = all.map((c, i) => ({ c, i })).filter(({ c }) => c.msg.type === 'METER_MOD');
+  for (const { c, i } of meterMods) {
+    it(`${c.name}: tshark reads our meter id, flags and bands`, () => {
+      const of = byFrame.get(firstFrame + i)?.['openflow_v4'] as Json;
+      assert.ok(of, 'not dissected');
+      const m = c.msg;
+      if (m.type !== 'METER_MOD') return;
+      assert.equal(Number(of['openflow_v4.metermod.command']), m.command, 'command');
+      assert.equal(Number(tsNumber(of['openflow_v4.metermod.flags'])), m.flags, 'flags');
+      assert.equal(Number(of['openflow_v4.metermod.meter_id']), m.meter_id, 'meter_id');
+      const bands = list(of['Meter band']);
+      assert.equal(bands.length, m.bands.length, 'band count');
+      const BAND: Record<string, number> = { DROP: 1, DSCP_REMARK: 2, EXPERIMENTER: 0xffff };
+      m.bands.forEach((b, j) => {
+        const t = bands[j]!;
+        assert.equal(Number(t['openflow_v4.meter_band.type']), b.type === 'OPAQUE' ? b.band_type : BAND[b.type], `band ${j} type`);
+        assert.equal(Number(t['openflow_v4.meter_band.length']), 16, `band ${j} length (spec 7.3.4.4: 16 octets)`);
+        assert.equal(Number(t['openflow_v4.meter_band.rate']), b.rate, `band ${j} rate`);
+        assert.equal(Number(t['openflow_v4.meter_band.burst_size']), b.burst_size, `band ${j} burst_size`);
+        if (b.type === 'DSCP_REMARK') assert.equal(Number(t['openflow_v4.meter_band.dscp_remark.prec_level']), b.prec_level, `band ${j} prec_level`);
+        if (b.type === 'EXPERIMENTER') assert.equal(Number(t['openflow_v4.meter_band.experimenter.experimenter']), b.experimenter, `band ${j} experimenter`);
+      });
     });
   }
 
