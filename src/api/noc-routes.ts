@@ -15,7 +15,7 @@
  * | POST /op25b/v1/ports/:port/clear        | {reason, ticket?}                                          |
  * | POST /op25b/v1/ports/:port/plan         | {action: quarantine|exempt|clear, mode?}: flow changes, not applied |
  * | GET  /op25b/v1/sessions[?port=&nas=]    | open sessions                                              |
- * | GET  /op25b/v1/audit[?port=&subscriber=&since=&until=&limit=] | audit log, newest last               |
+ * | GET  /op25b/v1/audit[?port=&subscriber=&since=&until=&limit=] | audit log, newest first              |
  * | GET  /op25b/v1/whois?address=&at=       | which session/subscriber/NAS/switch/port had the address   |
  *
  * Override replies: 200 with "confirmed": true once the switch answered the

@@ -105,7 +105,7 @@ export class FakeBackend implements NocBackend {
     return this.auditLog.filter((a) =>
       (!q.key || (a.key && portKeyString(a.key) === portKeyString(q.key))) &&
       (!q.subscriber || a.subscriber === q.subscriber) &&
-      (q.from === undefined || a.at >= q.from) && (q.to === undefined || a.at <= q.to)).slice(-(q.limit ?? 1000));
+      (q.from === undefined || a.at >= q.from) && (q.to === undefined || a.at <= q.to)).reverse().slice(0, q.limit ?? 1000);
   }
 
   appendAudit(a: AuditInput): void {

@@ -68,7 +68,7 @@ describe('cli: op25b NOC commands against the API', function () {
 
     const a = await op25b(['audit', '--port', 'sw1:2', '--api', api, '--json']);
     const entries = parseJson(a.stdout) as { action: string; ticket?: string }[];
-    assert.deepEqual(entries.map((e) => e.action), ['override:quarantine-smtp', 'override:clear']);
+    assert.deepEqual(entries.map((e) => e.action), ['override:clear', 'override:quarantine-smtp'], 'newest first');
   });
 
   it('plan and status', async () => {
