@@ -97,7 +97,7 @@ export class Controller implements NocBackend, CoaHandler {
 
   /** Load sessions and overrides from the store, then follow switch and subscriber events. */
   async start(): Promise<void> {
-    for (const s of await this.store.sessions()) this.sessionsByKey.set(portKeyString(s.key), s);
+    for (const s of await this.store.sessions()) this.sessionsByKey.set(portKeyString(s.key), slim(s));
     for (const { key, override } of await this.store.overrides()) {
       this.overridesByKey.set(portKeyString(key), override);
       this.scheduleExpiry(key, override);
@@ -281,10 +281,6 @@ export class Controller implements NocBackend, CoaHandler {
       nas: ev.nas, sessionId: ev.sessionId, key, profile: ev.profile,
       startedAt: same ? prev.startedAt : ev.eventTime, updatedAt: ev.eventTime,
     };
-    const u = ev.user ?? (same ? prev.user : undefined); if (u !== undefined) s.user = u;
-    if (ev.framedIp !== undefined) s.framedIp = ev.framedIp;
-    if (ev.framedIpv6Prefix !== undefined) s.framedIpv6Prefix = ev.framedIpv6Prefix;
-    if (ev.delegatedIpv6Prefix !== undefined) s.delegatedIpv6Prefix = ev.delegatedIpv6Prefix;
     return s;
   }
 
@@ -396,6 +392,8 @@ export class Controller implements NocBackend, CoaHandler {
   }
 
   async ports(dpid?: Dpid): Promise<PortView[]> {
+    const full = new Map<string, Session>();
+    for (const s of await this.store.sessions()) if (dpid === undefined || s.key.dpid === dpid) full.set(portKeyString(s.key), s);
     const keys = new Map<string, PortKey>();
     for (const [d, dp] of this.known) {
       if (dpid !== undefined && d !== dpid) continue;
@@ -404,11 +402,12 @@ export class Controller implements NocBackend, CoaHandler {
     }
     for (const s of this.sessionsByKey.values()) if (dpid === undefined || s.key.dpid === dpid) keys.set(portKeyString(s.key), s.key);
     for (const ks of this.overridesByKey.keys()) { const k = parseKs(ks); if (dpid === undefined || k.dpid === dpid) keys.set(ks, k); }
-    return [...keys.values()].map((k) => this.view(k));
+    return [...keys.values()].map((k) => this.view(k, full.get(portKeyString(k))));
   }
 
   async port(key: PortKey): Promise<PortView | undefined> {
-    return this.view(key);
+    const [s] = await this.store.sessions({ key });
+    return this.view(key, s);
   }
 
   /** The effective state of one attachment point. */
@@ -417,8 +416,10 @@ export class Controller implements NocBackend, CoaHandler {
     return { ...this.view(key), installed: rc ? rc.installed(key) : [] };
   }
 
-  private view(key: PortKey): PortView {
+  /** `full`: the store's session row (addresses included); the in-memory one carries only what the policy needs. */
+  private view(key: PortKey, full?: Session): PortView {
     const st = this.stateOf(key);
+    if (full && st.session && full.sessionId === st.session.sessionId && full.nas === st.session.nas) st.session = full;
     const dp = this.known.get(key.dpid);
     const v: PortView = { key, effective: 'blocked', reason: 'default' };
     const name = dp?.ports.get(key.port)?.name;
@@ -472,6 +473,14 @@ export class Controller implements NocBackend, CoaHandler {
   get store_(): Store {
     return this.store;
   }
+}
+
+/**
+ * The in-memory copy of a session keeps what the policy and the ordering of
+ * events need (100k ports: every byte counts); addresses stay in the store.
+ */
+function slim(s: Session): Session {
+  return { nas: s.nas, sessionId: s.sessionId, key: s.key, profile: s.profile, startedAt: s.startedAt, updatedAt: s.updatedAt };
 }
 
 function addLike(f: DesiredFlow): FlowModInput {

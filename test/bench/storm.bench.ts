@@ -1,0 +1,431 @@
+/**
+ * Attach storm against a real Open vSwitch bridge.
+ *
+ * Setup: bridge `rcbench` (system OVS, userspace datapath, fail-mode secure),
+ * the controller as a child process (`op25b start`, embedded store on disk,
+ * log level info: one line per event and per change), three MTAs (two IPv4,
+ * one IPv6) and default_policy allow, so each Accounting-Start installs five
+ * flows on its port (3 MTA allows + IPv4/IPv6 drops) that were not there.
+ *
+ * Load: N Accounting-Starts, each for its own port, real signed RADIUS
+ * packets (pre-encoded) sent over loopback UDP from 64 sockets, at R/s
+ * (paced in 1 ms slots) or at full speed.
+ *
+ * Measurement, switch side: `ovs-ofctl monitor rcbench watch: --timestamp`
+ * runs throughout; a Start's latency is from its send time to the OVS
+ * timestamp of the last of its port's five flow additions (OVS stamps to the
+ * millisecond, so figures are whole ms, rounded down by up to 1 ms). The
+ * Accounting-Response time (recorded in the store) is measured on the
+ * generator side, to show where the time goes: RADIUS+store vs
+ * reconcile+switch. CPU seconds of the controller and of ovs-vswitchd come
+ * from /proc.
+ *
+ * RSS at 100,000 subscriber ports: a child process builds the real
+ * controller (real policy, SQLite store with 100,000 open sessions, 5 flows
+ * each) against an in-memory datapath that accepts flow-mods, lets the
+ * reconciler index all 500,000 flows, then reports RSS after a GC.
+ *
+ * Run: npm run bench storm   (as root, OVS running). RC_STORM_N / RC_STORM_QUICK=1 to shrink.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'child_process';
+import * as dgram from 'dgram';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { encodePacket } from '../../src/radius/codec';
+
+const ROOT = resolve(__dirname, '../..');
+const BR = 'rcbench';
+const DPID = 0xbe7cn;
+const SECRET = 'testing123';
+const FLOWS_PER_START = 5;
+
+function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function configText(dataDir: string, logLevel: string): string {
+  return `
+openflow: { host: 127.0.0.1, port: 0 }
+switches:
+  - { dpid: "0x${DPID.toString(16)}", name: bench, uplinks: "65000", subscriber_ports: "1-60000" }
+mtas: [198.51.100.25, 192.0.2.0/24, "2001:db8:100::25"]
+continue: { output: NORMAL }
+default_policy: allow
+radius:
+  accounting: { host: 127.0.0.1, port: 0 }
+  coa: { host: 127.0.0.1, port: 0, enabled: false }
+  clients:
+    - { address: 127.0.0.0/8, secret: ${SECRET}, name: localhost }
+  mapping:
+    rules:
+      - { kind: nas-port, nas: bench, switch: bench }
+store: { kind: embedded, path: ${dataDir} }
+api: { enabled: false }
+audit_interval_s: 0
+log: { format: json, level: ${logLevel} }
+`;
+}
+
+interface Ctl { child: ChildProcess; openflow: number; accounting: number; exited: Promise<number | null> }
+
+async function startController(cfg: string): Promise<Ctl> {
+  const env = { ...process.env };
+  delete env.OP25B_TEST;
+  const prof = process.env.RC_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RC_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'start', '--config', cfg], {
+    cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  let buf = '';
+  return new Promise((res, rej) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      if (buf === undefined) return;
+      buf += d.toString();
+      const line = buf.split('\n').find((l) => l.includes('"controller ready"'));
+      if (line) {
+        const j = JSON.parse(line) as { openflow_port: number; accounting_port: number };
+        buf = '';
+        res({ child, openflow: j.openflow_port, accounting: j.accounting_port, exited });
+      } else if (buf.length > 1e6) buf = buf.slice(-1e5);
+    });
+    void exited.then((c) => rej(new Error(`controller exited with ${c}: ${buf.slice(-2000)}`)));
+  });
+}
+
+/** CPU seconds (user+sys) of a process, from /proc. */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(parts[11]) + Number(parts[12])) / 100;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Node's own pid under tsx: the controller child is node itself here (no npx wrapper). */
+function vswitchdPid(): number {
+  return Number(readFileSync('/var/run/openvswitch/ovs-vswitchd.pid', 'utf8').trim());
+}
+
+class Monitor {
+  /** port -> OVS timestamps (ms) of its flow additions. */
+  readonly added = new Map<number, number[]>();
+  private buf = '';
+  private ts = 0;
+  paused = 0;
+  readonly child: ChildProcess;
+  constructor() {
+    this.child = spawn('sh', ['-c', `exec stdbuf -oL -eL ovs-ofctl -O OpenFlow13 monitor ${BR} watch:\\!initial --timestamp 2>&1`]);
+    this.child.stdout?.setEncoding('utf8');
+    this.child.stdout?.on('data', (d: string) => {
+      this.buf += d;
+      let i: number;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, i); this.buf = this.buf.slice(i + 1);
+        if (line.charCodeAt(0) === 50 /* '2' */) {
+          const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d+):/.exec(line);
+          if (m) this.ts = Date.parse(`${m[1]}T${m[2]}Z`);
+          if (line.includes('PAUSED')) this.paused++;
+          continue;
+        }
+        const a = line.indexOf('event=ADDED');
+        if (a < 0) continue;
+        const c = /cookie=0x(b25[0-9a-f]+)/.exec(line);
+        if (!c) continue;
+        const port = Number(BigInt('0x' + c[1]) & 0xffffffffn);
+        const l = this.added.get(port);
+        if (l) l.push(this.ts); else this.added.set(port, [this.ts]);
+      }
+    });
+  }
+  stop(): void { this.child.kill('SIGTERM'); }
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+interface RunResult {
+  label: string; n: number; rate: number | 'full';
+  sendSec: number; sustained: number; complete: number;
+  flowP50: number; flowP99: number; flowMax: number;
+  ackP50: number; ackP99: number; lost: number;
+  ctlCpu: number; ovsCpu: number; paused: number;
+}
+
+async function storm(label: string, n: number, rate: number | 'full', portBase: number, logLevel = 'info'): Promise<RunResult> {
+  const tmp = mkdtempSync(join(tmpdir(), 'rc-storm-'));
+  const cfg = join(tmp, 'config.yaml');
+  writeFileSync(cfg, configText(join(tmp, 'data'), logLevel));
+  sh('ovs-vsctl', ['--may-exist', 'add-br', BR, '--', 'set', 'bridge', BR, 'datapath_type=netdev', 'protocols=OpenFlow13',
+    'fail-mode=secure', `other-config:datapath-id=${DPID.toString(16).padStart(16, '0')}`]);
+  sh('ovs-ofctl', ['-O', 'OpenFlow13', 'del-flows', BR]);
+  const ctl = await startController(cfg);
+  sh('ovs-vsctl', ['set-controller', BR, `tcp:127.0.0.1:${ctl.openflow}`]);
+  // wait for the switch to be synced (table-miss flow present)
+  for (let i = 0; i < 100; i++) {
+    if (sh('ovs-ofctl', ['-O', 'OpenFlow13', 'dump-flows', BR]).includes('0xb257')) break;
+    await sleep(100);
+  }
+  const mon = new Monitor();
+  await sleep(500);
+
+  // Pre-encode every packet: 64 sockets x 256 ids, so (source port, id) never repeats within a run of <= 16k.
+  const SOCKS = 64;
+  const socks: dgram.Socket[] = [];
+  for (let i = 0; i < SOCKS; i++) {
+    const s = dgram.createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+    socks.push(s);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const pkts: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const port = portBase + i;
+    pkts.push(encodePacket({
+      code: 4, identifier: (i >> 6) & 0xff,
+      attributes: [
+        ['Acct-Status-Type', 1], ['NAS-Identifier', 'bench'], ['NAS-Port', port],
+        ['Acct-Session-Id', `storm-${label}-${i}`], ['Framed-IP-Address', `100.64.${(i >> 8) & 0xff}.${i & 0xff}`],
+        ['Event-Timestamp', now],
+      ],
+    }, SECRET));
+  }
+  const sentAt = new Float64Array(n);
+  const ackAt = new Float64Array(n);
+  const t0 = performance.timeOrigin;
+  for (let k = 0; k < SOCKS; k++) {
+    (socks[k] as dgram.Socket).on('message', (msg) => {
+      const id = msg[1] as number;
+      // request i was sent on socket i % 64 with id (i >> 6) & 0xff: recover i from (socket, id, generation)
+      let i = ((id << 6) | k);
+      while (i + 16384 < n && ackAt[i] !== 0) i += 16384;
+      if (i < n && ackAt[i] === 0) ackAt[i] = t0 + performance.now();
+    });
+  }
+  const ctlCpu0 = cpuSeconds(ctl.child.pid as number);
+  const ovsCpu0 = cpuSeconds(vswitchdPid());
+  const start = t0 + performance.now();
+  if (rate === 'full') {
+    for (let i = 0; i < n; i++) {
+      sentAt[i] = t0 + performance.now();
+      (socks[i % SOCKS] as dgram.Socket).send(pkts[i] as Buffer, ctl.accounting, '127.0.0.1');
+      if ((i & 255) === 255) await new Promise((r) => setImmediate(r));
+    }
+  } else {
+    const perMs = rate / 1000;
+    let i = 0;
+    while (i < n) {
+      const due = Math.min(n, Math.floor(((t0 + performance.now()) - start) * perMs) + 1);
+      for (; i < due; i++) {
+        sentAt[i] = t0 + performance.now();
+        (socks[i % SOCKS] as dgram.Socket).send(pkts[i] as Buffer, ctl.accounting, '127.0.0.1');
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+  const sendEnd = t0 + performance.now();
+  // wait until every port shows its five flows (or 20 s of no progress)
+  let last = -1; let still = 0;
+  for (;;) {
+    let done = 0;
+    for (let i = 0; i < n; i++) if ((mon.added.get(portBase + i)?.length ?? 0) >= FLOWS_PER_START) done++;
+    if (done === n) break;
+    if (done === last) { if (++still > 100) break; } else { still = 0; last = done; }
+    await sleep(200);
+  }
+  const ctlCpu = cpuSeconds(ctl.child.pid as number) - ctlCpu0;
+  const ovsCpu = cpuSeconds(vswitchdPid()) - ovsCpu0;
+  const lat: number[] = []; const ack: number[] = [];
+  let lastVisible = 0;
+  for (let i = 0; i < n; i++) {
+    const ts = mon.added.get(portBase + i);
+    if (ts && ts.length >= FLOWS_PER_START) {
+      const vis = Math.max(...ts.slice(0, FLOWS_PER_START));
+      lat.push(Math.max(0, vis - (sentAt[i] as number)));
+      lastVisible = Math.max(lastVisible, vis);
+    }
+    if (ackAt[i]) ack.push((ackAt[i] as number) - (sentAt[i] as number));
+  }
+  lat.sort((a, b) => a - b); ack.sort((a, b) => a - b);
+  mon.stop();
+  for (const s of socks) s.close();
+  ctl.child.kill('SIGTERM');
+  await ctl.exited;
+  sh('ovs-vsctl', ['del-br', BR]);
+  rmSync(tmp, { recursive: true, force: true });
+  return {
+    label, n, rate, sendSec: (sendEnd - start) / 1000,
+    sustained: lat.length / ((lastVisible - start) / 1000), complete: lat.length,
+    flowP50: pct(lat, 50), flowP99: pct(lat, 99), flowMax: lat[lat.length - 1] ?? NaN,
+    ackP50: pct(ack, 50), ackP99: pct(ack, 99), lost: n - ack.length,
+    ctlCpu, ovsCpu, paused: mon.paused,
+  };
+}
+
+function row(r: RunResult): string {
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '-');
+  return `${r.label.padEnd(22)} N=${String(r.n).padStart(5)} R=${String(r.rate).padStart(4)}  ` +
+    `flows visible p50 ${f(r.flowP50)} p99 ${f(r.flowP99)} max ${f(r.flowMax)} ms | ` +
+    `acct-response p50 ${f(r.ackP50)} p99 ${f(r.ackP99)} ms | sustained ${r.sustained.toFixed(0)} Starts/s ` +
+    `(${r.complete}/${r.n} complete, ${r.lost} unanswered) | CPU ctl ${r.ctlCpu.toFixed(2)} s, ovs-vswitchd ${r.ovsCpu.toFixed(2)} s` +
+    (r.paused ? ` | monitor paused ${r.paused}x` : '');
+}
+
+// ---------------------------------------------------------------------------
+// RSS at 100,000 subscriber ports (child process)
+
+function rssConfigText(dir: string, half: number): string {
+  return `
+openflow: { port: 0 }
+switches:
+  - { dpid: "0x1", name: s1, uplinks: "65000", subscriber_ports: "1-${half}" }
+  - { dpid: "0x2", name: s2, uplinks: "65000", subscriber_ports: "1-${half}" }
+mtas: [198.51.100.25, 192.0.2.0/24, "2001:db8:100::25"]
+default_policy: allow
+radius: { clients: [], mapping: { rules: [] } }
+store: { kind: embedded, path: ${dir} }
+`;
+}
+
+/** Child 1: fill a store with PORTS open sessions (two switches of PORTS/2 ports: OVS port numbers stop at 0xff00). */
+async function rssFill(dir: string, ports: number): Promise<void> {
+  const { openStore } = await import('../../src/store');
+  const store = await openStore({ kind: 'embedded', path: dir });
+  const t = Date.now();
+  const batch: Promise<unknown>[] = [];
+  for (let i = 0; i < ports; i++) {
+    const dpid = BigInt(1 + (i % 2));
+    const port = 1 + Math.floor(i / 2);
+    batch.push(store.recordEvent({ kind: 'start', nas: 'n', sessionId: `s${i}`, key: { dpid, port }, dpid, port, profile: 'default', eventTime: t, receivedAt: t, framedIp: `100.64.${(i >> 8) & 0xff}.${i & 0xff}`, user: `user${i}@isp.example` }));
+    if (batch.length >= 5000) { await Promise.all(batch); batch.length = 0; }
+  }
+  await Promise.all(batch);
+  await store.close();
+}
+
+/**
+ * Child 2: the controller as it runs after a restart with PORTS sessions in
+ * its store: real config and policy, store opened, state loaded, both
+ * switches connected (an in-memory datapath that accepts every flow-mod) and
+ * synced, so the reconciler indexes every flow. RSS after a GC.
+ */
+async function rssMeasure(dir: string, ports: number): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+  const { Controller } = await import('../../src/app/controller');
+  const { policyFromConfig } = await import('../../src/app/policy-adapter');
+  const { parseConfig } = await import('../../src/app/config');
+  const { openStore } = await import('../../src/store');
+  const { Subject } = await import('rxjs');
+  gc();
+  const mb = (): string => { const m = process.memoryUsage(); return `${(m.rss / 2 ** 20).toFixed(0)} MB (heap used/total ${(m.heapUsed / 2 ** 20).toFixed(0)}/${(m.heapTotal / 2 ** 20).toFixed(0)}, external ${(m.external / 2 ** 20).toFixed(0)})`; };
+  const phases: string[] = [`modules loaded ${mb()}`];
+  const cfg = parseConfig(rssConfigText(dir, ports / 2), 'rss.yaml');
+  const store = await openStore({ kind: 'embedded', path: dir });
+  const sw$ = new Subject<import('../../src/switch/types').SwitchEvent>();
+  const ctl = new Controller({ store, policy: policyFromConfig(cfg), switchEvents$: sw$, auditIntervalMs: 0, logChanges: false });
+  await ctl.start();
+  gc(); phases.push(`state loaded ${mb()}`);
+  let mods = 0;
+  for (const d of [1n, 2n]) {
+    const dp = {
+      dpid: d, ports: new Map(), desc: undefined, nTables: 254, connected: true, peer: 'mem',
+      sendFlowMods: async (m: unknown[]) => { mods += m.length; },
+      barrier: async () => undefined, dumpFlows: async () => [], aggregate: async () => ({ packet_count: 0n, byte_count: 0n, flow_count: 0 }),
+      portStats: async () => [], tableStats: async () => [], portDesc: async () => [],
+      requestRole: async (role: number, generation_id: bigint) => ({ role, generation_id }), request: async () => [], close: () => undefined,
+    };
+    sw$.next({ type: 'connected', dpid: d, datapath: dp, ports: [], desc: undefined });
+  }
+  await ctl.idle();
+  gc(); await sleep(100); gc();
+  phases.push(`switches synced ${mb()}`);
+  if (process.env.RC_RSS_DEBUG) {
+    for (const d of [1n, 2n]) (ctl.reconciler(d) as unknown as { index: Map<string, string[]> }).index.clear();
+    gc(); await sleep(100); gc();
+    phases.push(`(debug) index dropped ${mb()}`);
+  }
+  const rss = process.memoryUsage().rss;
+  const heap = process.memoryUsage().heapUsed;
+  const installed = (ctl.reconciler(1n)?.installedCount ?? 0) + (ctl.reconciler(2n)?.installedCount ?? 0);
+  process.stdout.write(JSON.stringify({ ports, installed, mods, rssMb: rss / 2 ** 20, heapMb: heap / 2 ** 20, phases }) + '\n');
+  await ctl.stop();
+  await store.close();
+}
+
+export async function measureRss(): Promise<void> {
+  const ports = Number(process.env.RC_RSS_PORTS ?? 100_000);
+  const dir = mkdtempSync(join(tmpdir(), 'rc-rss-'));
+  const child = (mode: string): string => execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename], {
+    cwd: ROOT, env: { ...process.env, OP25B_TEST: '1', RC_RSS_CHILD: mode, RC_RSS_DIR: dir, RC_RSS_PORTS: String(ports) }, encoding: 'utf8', timeout: 900_000,
+  });
+  try {
+    child('fill');
+    const out = child('measure');
+    const j = JSON.parse(out.trim().split('\n').pop() as string) as { ports: number; installed: number; mods: number; rssMb: number; heapMb: number; phases: string[] };
+    process.stdout.write(`RSS at ${j.ports} subscriber ports: ${j.rssMb.toFixed(0)} MB after a GC (heap ${j.heapMb.toFixed(0)} MB; ${j.phases.join(', ')}), ` +
+      `${j.installed} flows indexed, ${j.mods} flow-mods sent to an in-memory datapath, SQLite store with ${j.ports} open sessions; goal < 300 MB -> ${j.rssMb < 300 ? 'met' : 'NOT met'}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+export async function run(): Promise<void> {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) { process.stdout.write('skipped: not root\n'); return; }
+  try { sh('ovs-vsctl', ['--timeout=5', 'show']); } catch { process.stdout.write('skipped: Open vSwitch not running\n'); return; }
+  const quick = process.env.RC_STORM_QUICK === '1';
+  const sizes = process.env.RC_STORM_N ? [Number(process.env.RC_STORM_N)] : quick ? [1000] : [1000, 10000];
+  const results: RunResult[] = [];
+  let base = 1;
+  for (const n of sizes) {
+    const rates = process.env.RC_STORM_RATES ? process.env.RC_STORM_RATES.split(',').map((x) => (x === 'full' ? 'full' as const : Number(x))) : [1000, 'full' as const];
+    for (const rate of rates) {
+      const r = await storm(`start-storm`, n, rate, base);
+      base = 1; // each run uses a fresh bridge and controller
+      process.stdout.write(row(r) + '\n');
+      results.push(r);
+    }
+  }
+  // Where the time goes: the same full-speed storm with log level warn (no per-event log lines).
+  if (process.env.RC_STORM_ONLY === '1') return;
+  if (!quick) {
+    const r = await storm('full, log level warn', sizes[sizes.length - 1] as number, 'full', 1, 'warn');
+    process.stdout.write(row(r) + '\n');
+  }
+  // The switch alone: ovs-ofctl add-flows of the same flows (5 per port), no controller.
+  const n = sizes[sizes.length - 1] as number;
+  const lines: string[] = [];
+  for (let p = 1; p <= n; p++) {
+    for (const dst of ['nw_dst=198.51.100.25', 'nw_dst=192.0.2.0/24']) lines.push(`cookie=0xb252000${p.toString(16).padStart(8, '0')},priority=30000,tcp,in_port=${p},${dst},tp_dst=25,actions=NORMAL`);
+    lines.push(`cookie=0xb252000${p.toString(16).padStart(8, '0')},priority=30000,tcp6,in_port=${p},ipv6_dst=2001:db8:100::25,tp_dst=25,actions=NORMAL`);
+    lines.push(`cookie=0xb253000${p.toString(16).padStart(8, '0')},priority=20000,tcp,in_port=${p},tp_dst=25,actions=drop`);
+    lines.push(`cookie=0xb253000${p.toString(16).padStart(8, '0')},priority=20000,tcp6,in_port=${p},tp_dst=25,actions=drop`);
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'rc-storm-'));
+  writeFileSync(join(tmp, 'flows'), lines.join('\n') + '\n');
+  sh('ovs-vsctl', ['--may-exist', 'add-br', BR, '--', 'set', 'bridge', BR, 'datapath_type=netdev', 'protocols=OpenFlow13', 'fail-mode=secure']);
+  const t = performance.now();
+  sh('ovs-ofctl', ['-O', 'OpenFlow13', 'add-flows', BR, join(tmp, 'flows')]);
+  const sec = (performance.now() - t) / 1000;
+  sh('ovs-vsctl', ['del-br', BR]);
+  rmSync(tmp, { recursive: true, force: true });
+  process.stdout.write(`switch alone: ovs-ofctl add-flows of ${lines.length} flows (${n} ports x 5): ${sec.toFixed(2)} s = ${(lines.length / sec).toFixed(0)} flow-mods/s = ${(n / sec).toFixed(0)} Starts/s equivalent\n`);
+  for (const r of results) {
+    if (r.rate === 1000) process.stdout.write(`goal p99 < 5 ms at 1,000/s, N=${r.n}: ${r.flowP99 < 5 ? 'met' : 'NOT met'} (p99 ${r.flowP99.toFixed(0)} ms)\n`);
+    else process.stdout.write(`goal >= 10,000 Starts/s sustained at full speed, N=${r.n}: ${r.sustained >= 10000 ? 'met' : 'NOT met'} (${r.sustained.toFixed(0)}/s)\n`);
+  }
+  await measureRss();
+}
+
+if (process.env.RC_RSS_CHILD) {
+  const dir = process.env.RC_RSS_DIR as string;
+  const ports = Number(process.env.RC_RSS_PORTS);
+  (process.env.RC_RSS_CHILD === 'fill' ? rssFill(dir, ports) : rssMeasure(dir, ports)).then(() => process.exit(0), (e: unknown) => { process.stderr.write(String(e instanceof Error ? e.stack : e) + '\n'); process.exit(1); });
+}
