@@ -6,7 +6,8 @@ import {
   OFP_FLOW_MOD_LEN, OFP_PORT_LEN, OFP_SWITCH_FEATURES_LEN, OFP_FLOW_STATS_LEN, OFP_PACKET_IN_LEN,
   OFP_PACKET_OUT_LEN, OFP_FLOW_REMOVED_LEN, OFP_PORT_STATUS_LEN, OFP_MULTIPART_HEADER_LEN,
   OFPFC_ADD, OFPFC_DELETE, OFP_NO_BUFFER, OFPP_ANY, OFPP_NORMAL, OFPG_ANY, OFPT, Framer,
-  type OfMessage, type FlowMod, type FlowRemoved, type MultipartReply,
+  OFPP_CONTROLLER, OFPCML_NO_BUFFER, OFPPC_PORT_DOWN, OFPPR_ADD,
+  type OfMessage, type FlowMod, type FlowRemoved, type MultipartReply, type PacketIn, type PortStatus,
 } from '../../src/openflow';
 import * as C from '../../src/openflow/codec';
 import { sampleMessages, PORT } from './support/samples';
@@ -293,6 +294,8 @@ describe('openflow constants', () => {
 describe('openflow codec against Open vSwitch (a real switch)', function () {
   this.timeout(60000);
   const BRIDGE = 'ofc-codec0';
+  // Ethernet: broadcast dst, src, ethertype 0x88b5 (local experimental), padded to 60 bytes.
+  const FRAME = Buffer.concat([Buffer.from('ffffffffffff020000000001' + '88b5', 'hex'), Buffer.alloc(46, 0x25)]);
   let server: net.Server | undefined;
 
   before(function () {
@@ -352,15 +355,25 @@ describe('openflow codec against Open vSwitch (a real switch)', function () {
                 send({ type: 'ECHO_REQUEST', xid: xid++, data: Buffer.from('op25b') });
                 send({ type: 'QUEUE_GET_CONFIG_REQUEST', xid: xid++, port: 1 });
                 send({ type: 'TABLE_MOD', xid: xid++, table_id: 0xff, config: 0 });
+              }
+              if (msg.type === 'MULTIPART_REPLY' && msg.multipart === 'PORT_DESC') {
+                // PORT_MOD must carry the port's own hw_addr; OVS answers with PORT_STATUS.
+                const p1 = msg.body.find((p) => p.port_no === 1)!;
+                send({ type: 'PORT_MOD', xid: xid++, port_no: 1, hw_addr: p1.hw_addr, config: OFPPC_PORT_DOWN, mask: OFPPC_PORT_DOWN, advertise: 0 });
+                // A frame sent to the controller port comes back as PACKET_IN (reason OFPR_ACTION).
+                send({ type: 'PACKET_OUT', xid: xid++, buffer_id: OFP_NO_BUFFER, in_port: OFPP_CONTROLLER,
+                  actions: [{ type: 'OUTPUT', port: OFPP_CONTROLLER, max_len: OFPCML_NO_BUFFER }], data: FRAME });
                 send(flowMod({ xid: xid++, command: OFPFC_DELETE, table_id: 0xff }));
                 send({ type: 'BARRIER_REQUEST', xid: 999 });
+                // A new port: OVS announces it with PORT_STATUS (OFPPR_ADD).
+                spawnSync('ovs-vsctl', ['add-port', BRIDGE, `${BRIDGE}p2`, '--', 'set', 'interface', `${BRIDGE}p2`, 'type=internal', 'ofport_request=2']);
               }
               // FLOW_REMOVED may follow the barrier reply: wait for both (at most 3 s after the barrier).
               if (msg.type === 'BARRIER_REPLY' && msg.xid === 999) {
                 barrier = true;
                 setTimeout(() => { sock.destroy(); resolve(); }, 3000);
               }
-              if (barrier && seen.some((x) => x.msg.type === 'FLOW_REMOVED')) { sock.destroy(); resolve(); }
+              if (barrier && ['FLOW_REMOVED', 'PACKET_IN', 'PORT_STATUS'].every((t) => seen.some((x) => x.msg.type === t))) { sock.destroy(); resolve(); }
             }
           } catch (e) { reject(e); }
         });
@@ -382,7 +395,7 @@ describe('openflow codec against Open vSwitch (a real switch)', function () {
       assert.equal(firstDiff(again, raw), -1, `${msg.type} re-encodes differently at offset ${firstDiff(again, raw)}`);
     }
     const kinds = new Set(seen.map(({ msg }) => msg.type + ('multipart' in msg ? ' ' + msg.multipart : '')));
-    for (const k of ['FEATURES_REPLY', 'GET_CONFIG_REPLY', 'ROLE_REPLY', 'GET_ASYNC_REPLY', 'ECHO_REPLY', 'FLOW_REMOVED', 'OPAQUE',
+    for (const k of ['FEATURES_REPLY', 'GET_CONFIG_REPLY', 'PORT_STATUS', 'PACKET_IN', 'ROLE_REPLY', 'GET_ASYNC_REPLY', 'ECHO_REPLY', 'FLOW_REMOVED', 'OPAQUE',
       'MULTIPART_REPLY DESC', 'MULTIPART_REPLY TABLE', 'MULTIPART_REPLY PORT_DESC', 'MULTIPART_REPLY GROUP_DESC', 'MULTIPART_REPLY FLOW',
       'MULTIPART_REPLY AGGREGATE', 'MULTIPART_REPLY PORT_STATS', 'MULTIPART_REPLY QUEUE', 'MULTIPART_REPLY GROUP', 'MULTIPART_REPLY METER']) {
       assert.ok(kinds.has(k), `no ${k} from OVS (saw ${[...kinds].join(', ')})`);
@@ -393,5 +406,10 @@ describe('openflow codec against Open vSwitch (a real switch)', function () {
     assert.equal(drop.cookie, 0x0b25100000000003n);
     const removed = seen.find(({ msg }) => msg.type === 'FLOW_REMOVED')!.msg as FlowRemoved;
     assert.equal(removed.cookie, 0x0b25100000000003n);
+    const pin = seen.find(({ msg }) => msg.type === 'PACKET_IN')!.msg as PacketIn;
+    assert.deepStrictEqual(pin.data, FRAME);
+    const ps = seen.find(({ msg }) => msg.type === 'PORT_STATUS' && msg.reason === OFPPR_ADD)!.msg as PortStatus;
+    assert.equal(ps.desc.port_no, 2);
+    assert.equal(ps.desc.name, `${BRIDGE}p2`);
   });
 });
