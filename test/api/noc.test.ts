@@ -6,8 +6,7 @@
 import { strict as assert } from 'assert';
 import { portKeyString } from '../../src/policy/types';
 import { cookieFor } from '../../src/policy/cookie';
-import { FlowStatsPoller } from '../../src/api/metrics';
-import { registry } from '../../src/metrics';
+import { FlowStatsPoller, blockedSmtp, flowsGauge } from '../../src/api/metrics';
 import { startFake, err, BIG_DPID, type Running } from './helpers';
 
 type Obj = Record<string, unknown>;
@@ -212,6 +211,8 @@ describe('api: NOC routes', () => {
   });
 
   it('GET /metrics: switches connected, sessions, OP25B flows per switch, blocked-SMTP packets per port', async () => {
+    blockedSmtp.reset();
+    flowsGauge.reset();
     r.backend.dps.get(BIG_DPID)!.connected = false;
     const dp = r.backend.dps.get(1n)!;
     // a blocked SYN from port 2 counts on the block flow
@@ -228,7 +229,6 @@ describe('api: NOC routes', () => {
     assert.match(text, /^op25b_blocked_smtp_packets\{dpid="0000000000000001",port="3"\} 0$/m);
     assert.doesNotMatch(text, /op25b_flows\{dpid="fedcba9876543210"\}/);
     await poller.stop();
-    registry.resetMetrics();
   });
 
   it('reads need the token when configured so; unknown routes are a JSON 404', async () => {
