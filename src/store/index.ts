@@ -4,7 +4,7 @@
  */
 import type { Store } from './types';
 import type { Override, PortKey } from '../policy/types';
-import { SqliteStore } from './sqlite';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite';
 import type { MongoStoreOptions } from './mongo';
 
 export type StoreConfig =
@@ -21,7 +21,7 @@ export type OpenedStore = Store & { expiredOverrides(now: number): Promise<{ key
  * configured. With MongoDB unreachable this waits, retrying with backoff and
  * logging each retry, until it connects.
  */
-export async function openStore(cfg: StoreConfig, opts: MongoStoreOptions = {}): Promise<OpenedStore> {
+export async function openStore(cfg: StoreConfig, opts: SqliteStoreOptions & MongoStoreOptions = {}): Promise<OpenedStore> {
   switch (cfg.kind) {
     case 'embedded':
       return new SqliteStore(cfg.path, opts);
@@ -35,5 +35,6 @@ export async function openStore(cfg: StoreConfig, opts: MongoStoreOptions = {}):
 export type { Store, ApplyResult, AuditEntry, AuditInput, AuditQuery, SessionRecord } from './types';
 export type { StoreOptions } from './common';
 export type { MongoStoreOptions } from './mongo';
+export type { SqliteStoreOptions } from './sqlite';
 export { SqliteStore } from './sqlite';
 // MongoStore: import from './mongo' (kept out of here so the driver loads only when configured).

@@ -3,13 +3,14 @@
  *   npm run bench store
  * Starts on distinct ports (each writes event log, session, history, address
  * index and audit rows), resolved only after commit with synchronous=FULL.
- * Both writers: 'thread' (default; commits off the main thread) and 'inline';
+ * Both writers: 'inline' (default) and 'thread' (commits off the main thread);
  * and, for the ratio, one transaction (one fsync) per event.
  * "Full speed" submits faster than the disk commits, so its latency is queueing.
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import { SqliteStore } from '../../src/store/sqlite';
 import type { SubscriberEvent } from '../../src/radius/events';
 
@@ -69,8 +70,11 @@ export async function run(): Promise<void> {
       const r = await fullSpeed(store, n, perTick, n * 10);
       console.log(`full speed, ${n} Starts, ${perTick} per tick: ${Math.round(r.rate)} events/s durable; latency ${fmt(r.lat)}`);
     }
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const lat = await paced(store, 1000, 3, 1_000_000);
-    console.log(`paced 1,000 Starts/s for 3 s: latency ${fmt(lat)}`);
+    loop.disable();
+    console.log(`paced 1,000 Starts/s for 3 s: latency ${fmt(lat)}; main event loop blocked p99 ${(loop.percentile(99) / 1e6).toFixed(2)} ms, max ${(loop.max / 1e6).toFixed(2)} ms`);
     await store.close();
     }
     const single = new SqliteStore(join(dir, 'single'), { maxBatch: 1, writer: 'inline' });
