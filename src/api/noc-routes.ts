@@ -200,7 +200,8 @@ export function registerNocRoutes(app: FastifyInstance, o: NocRouteOptions): voi
       dpid = parseNocDpid(req.query.dpid, 'query.dpid', backend);
       knownSwitch(dpid, 'query.dpid');
     }
-    const ports = await backend.ports(dpid);
+    // reserved ports (OFPP_LOCAL...) carry no subscribers
+    const ports = (await backend.ports(dpid)).filter((p) => p.key.port <= 0xffffff00);
     ports.sort((a, b) => (a.key.dpid === b.key.dpid ? a.key.port - b.key.port || (a.key.vlan ?? 0) - (b.key.vlan ?? 0) : a.key.dpid < b.key.dpid ? -1 : 1));
     return sendJson(reply, 200, ports.map(portJson));
   });
