@@ -89,6 +89,12 @@ function ipv4ToBig(s: string): bigint {
   return v;
 }
 
+function ipv4ToNum(s: string): number | undefined {
+  const p = s.split('.');
+  if (p.length !== 4) return undefined;
+  return (((Number(p[0]) & 0xff) << 24) | ((Number(p[1]) & 0xff) << 16) | ((Number(p[2]) & 0xff) << 8) | (Number(p[3]) & 0xff)) >>> 0;
+}
+
 function ipv6ToBig(s: string): bigint {
   let text = s.toLowerCase();
   const lastColon = text.lastIndexOf(':');
@@ -151,6 +157,18 @@ function entryKey(e: OxmEntry): string {
     return `opaque:${e.oxm_class}:${e.oxm_field}:${e.has_mask ? 1 : 0}=${e.data.toString('hex')}`;
   }
   const f = FIELD[e.field];
+  // Fast path (no BigInt): fields of <= 32 bits given as numbers, IPv4 as text.
+  if (f.bits <= 32 && (f.kind === 'num' || f.kind === 'ipv4')) {
+    const full = f.bits === 32 ? 0xffffffff : (1 << f.bits) - 1;
+    const num = (v: OxmValue): number | undefined => (typeof v === 'number' ? v : f.kind === 'ipv4' && typeof v === 'string' ? ipv4ToNum(v) : undefined);
+    const v = num(e.value);
+    const m = e.mask === undefined ? full : num(e.mask);
+    if (v !== undefined && m !== undefined) {
+      const mask = (m & full) >>> 0;
+      const value = (v & full & mask) >>> 0;
+      return mask === full ? `${e.field}=${value.toString(16)}` : `${e.field}=${value.toString(16)}/${mask.toString(16)}`;
+    }
+  }
   const full = (1n << BigInt(f.bits)) - 1n;
   let value = toBig(f.kind, e.value) & full;
   if (e.mask === undefined) return `${e.field}=${value.toString(16)}`;

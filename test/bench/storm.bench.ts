@@ -375,6 +375,52 @@ export async function measureRss(): Promise<void> {
   }
 }
 
+/**
+ * Where the time goes, controller core only: CPU per Start from a recorded
+ * event to its flow-mods handed to the channel (policy, diff against the
+ * index, flow-mod building, promises), no RADIUS, store, socket or log output.
+ */
+export async function coreCost(n = 20_000): Promise<string> {
+  const { Subject } = await import('rxjs');
+  const { Controller } = await import('../../src/app/controller');
+  const { policyFromConfig } = await import('../../src/app/policy-adapter');
+  const { parseConfig } = await import('../../src/app/config');
+  const cfg = parseConfig(rssConfigText('/nonexistent', 30_000), 'core.yaml');
+  const store = { sessions: async () => [], overrides: async () => [] } as unknown as import('../../src/store/types').Store;
+  const sw$ = new Subject<import('../../src/switch/types').SwitchEvent>();
+  const { logger } = await import('../../src/log');
+  const wasSilent = logger.silent;
+  logger.silent = true;
+  const ctl = new Controller({ store, policy: policyFromConfig(cfg), switchEvents$: sw$, auditIntervalMs: 0 });
+  await ctl.start();
+  let mods = 0;
+  const dp = { dpid: 1n, ports: new Map(), desc: undefined, nTables: 254, connected: true, peer: 'mem',
+    sendFlowMods: async (m: unknown[]) => { mods += m.length; }, dumpFlows: async () => [] } as unknown as import('../../src/switch/types').Datapath;
+  sw$.next({ type: 'connected', dpid: 1n, datapath: dp, ports: [], desc: undefined });
+  await ctl.idle();
+  const out: string[] = [];
+  for (const oneByOne of [true, false]) {
+    const c0 = process.cpuUsage();
+    const t = performance.now();
+    const ps: Promise<unknown>[] = [];
+    const base = oneByOne ? 1 : 1 + n;
+    for (let i = 0; i < n / 2; i++) {
+      const port = base + (i % 29_000);
+      const p = ctl.onRecorded({
+        event: { kind: 'start', nas: 'n', sessionId: `c${oneByOne}${i}`, key: { dpid: 1n, port: port % 30_000 || 1 }, dpid: 1n, port, profile: 'default', eventTime: i, receivedAt: i },
+        result: { applied: true, affected: [{ dpid: 1n, port: port % 30_000 || 1 }] },
+      });
+      if (oneByOne) await p; else ps.push(p);
+    }
+    await Promise.all(ps);
+    const c = process.cpuUsage(c0);
+    out.push(`${oneByOne ? 'one at a time' : 'burst (coalesced)'} ${((c.user + c.system) / (n / 2)).toFixed(0)} us CPU, ${((performance.now() - t) * 1000 / (n / 2)).toFixed(0)} us wall per Start`);
+  }
+  await ctl.stop();
+  logger.silent = wasSilent;
+  return `controller core (event -> flow-mods, no I/O, log output off): ${out.join('; ')} (${mods} flow-mods)`;
+}
+
 // ---------------------------------------------------------------------------
 
 export async function run(): Promise<void> {
@@ -421,6 +467,7 @@ export async function run(): Promise<void> {
     if (r.rate === 1000) process.stdout.write(`goal p99 < 5 ms at 1,000/s, N=${r.n}: ${r.flowP99 < 5 ? 'met' : 'NOT met'} (p99 ${r.flowP99.toFixed(0)} ms)\n`);
     else process.stdout.write(`goal >= 10,000 Starts/s sustained at full speed, N=${r.n}: ${r.sustained >= 10000 ? 'met' : 'NOT met'} (${r.sustained.toFixed(0)}/s)\n`);
   }
+  process.stdout.write((await coreCost()) + '\n');
   await measureRss();
 }
 
