@@ -4,7 +4,7 @@
  * and the read side. Used by SqliteStore (./sqlite.ts) in the main thread
  * and by its writer thread (./sqlite-worker.ts); no I/O but SQLite.
  *
- * Tables (schema version 1; `schema_version` records the applied migrations):
+ * Tables (schema version 2; `schema_version` records the applied migrations):
  *   events          every subscriber event (raw-ish JSON, outcome) for audit and
  *                   replay; unique (nas, session_id, kind, event_time) finds duplicates
  *   nas_resets      latest Accounting-On/Off time per NAS
@@ -26,7 +26,7 @@ import { logger } from '../log';
 const log = logger.child({ component: 'store' });
 
 /** Migrations, in order; index + 1 is the schema version they bring. */
-const MIGRATIONS: string[] = [
+export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE events (
     id INTEGER PRIMARY KEY,
@@ -103,9 +103,31 @@ const MIGRATIONS: string[] = [
   CREATE INDEX audit_port ON audit (port_key, at);
   CREATE INDEX audit_subscriber ON audit (subscriber, at);
   `,
+  // v2: fewer b-trees per event. Sessions keyed by port without a separate rowid tree; the
+  // history_addr by-row index goes (the rare replace of a history row deletes its keys by value).
+  `
+  DROP INDEX history_addr_row;
+  CREATE TABLE sessions_v2 (
+    port_key TEXT PRIMARY KEY,
+    nas TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    user TEXT,
+    framed_ip TEXT,
+    framed_ipv6_prefix TEXT,
+    delegated_ipv6_prefix TEXT,
+    profile TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO sessions_v2 SELECT port_key, nas, session_id, user, framed_ip, framed_ipv6_prefix,
+    delegated_ipv6_prefix, profile, started_at, updated_at FROM sessions;
+  DROP TABLE sessions;
+  ALTER TABLE sessions_v2 RENAME TO sessions;
+  CREATE INDEX sessions_nas ON sessions (nas, session_id);
+  `,
 ];
 
-export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
 export const SQLITE_FILE_NAME = 'op25b.sqlite';
 
 interface SessionRow {
@@ -221,11 +243,11 @@ export function migrate(db: Database.Database, file: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const row = db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_version').get();
   const current = row?.v ?? 0;
-  if (current > MIGRATIONS.length) {
-    throw new Error(`store: ${file} has schema version ${current}, newer than this program's ${MIGRATIONS.length}`);
+  if (current > SQLITE_MIGRATIONS.length) {
+    throw new Error(`store: ${file} has schema version ${current}, newer than this program's ${SQLITE_MIGRATIONS.length}`);
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    const sql = MIGRATIONS[v] ?? '';
+  for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
+    const sql = SQLITE_MIGRATIONS[v] ?? '';
     db.transaction(() => {
       db.exec(sql);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v + 1);
@@ -269,7 +291,8 @@ function prepare(db: Database.Database) {
        framed_ip = excluded.framed_ip, framed_ipv6_prefix = excluded.framed_ipv6_prefix,
        delegated_ipv6_prefix = excluded.delegated_ipv6_prefix, profile = excluded.profile, to_ms = excluded.to_ms
        RETURNING id`),
-    clearHistoryAddr: db.prepare('DELETE FROM history_addr WHERE history_id = ?'),
+    historyRow: db.prepare<[string, string, number], HistoryRow>('SELECT * FROM history WHERE nas = ? AND session_id = ? AND from_ms = ?'),
+    deleteHistoryAddr: db.prepare('DELETE FROM history_addr WHERE addr_key = ? AND history_id = ?'),
     insertHistoryAddr: db.prepare('INSERT OR IGNORE INTO history_addr (addr_key, history_id) VALUES (?, ?)'),
     endHistory: db.prepare(
       `UPDATE history SET to_ms = @at
@@ -363,10 +386,11 @@ export class SqliteWriter {
     if (ins.changes === 1) {
       id = Number(ins.lastInsertRowid);
     } else {
+      const old = this.stmt.historyRow.get(r.nas, r.sessionId, r.from);
+      if (old) for (const k of recordKeys(recordOfRow(old))) this.stmt.deleteHistoryAddr.run(k, old.id);
       const row = this.stmt.beginHistory.get(params);
       if (!row) throw new Error('store: history upsert returned no id');
       id = row.id;
-      this.stmt.clearHistoryAddr.run(id);
     }
     for (const k of recordKeys(r)) this.stmt.insertHistoryAddr.run(k, id);
   }
