@@ -155,7 +155,7 @@ interface RunResult {
   sendSec: number; sustained: number; complete: number;
   flowP50: number; flowP99: number; flowMax: number;
   ackP50: number; ackP99: number; lost: number;
-  ctlCpu: number; ovsCpu: number; paused: number;
+  ctlCpu: number; ovsCpu: number; paused: number; ctlRss: number;
 }
 
 async function storm(label: string, n: number, rate: number | 'full', portBase: number, logLevel = 'info'): Promise<RunResult> {
@@ -240,6 +240,7 @@ async function storm(label: string, n: number, rate: number | 'full', portBase: 
     await sleep(200);
   }
   const ctlCpu = cpuSeconds(ctl.child.pid as number) - ctlCpu0;
+  const ctlRss = rssMb(ctl.child.pid as number);
   const ovsCpu = cpuSeconds(vswitchdPid()) - ovsCpu0;
   const lat: number[] = []; const ack: number[] = [];
   let lastVisible = 0;
@@ -264,7 +265,7 @@ async function storm(label: string, n: number, rate: number | 'full', portBase: 
     sustained: lat.length / ((lastVisible - start) / 1000), complete: lat.length,
     flowP50: pct(lat, 50), flowP99: pct(lat, 99), flowMax: lat[lat.length - 1] ?? NaN,
     ackP50: pct(ack, 50), ackP99: pct(ack, 99), lost: n - ack.length,
-    ctlCpu, ovsCpu, paused: mon.paused,
+    ctlCpu, ovsCpu, paused: mon.paused, ctlRss,
   };
 }
 
@@ -273,7 +274,7 @@ function row(r: RunResult): string {
   return `${r.label.padEnd(22)} N=${String(r.n).padStart(5)} R=${String(r.rate).padStart(4)}  ` +
     `flows visible p50 ${f(r.flowP50)} p99 ${f(r.flowP99)} max ${f(r.flowMax)} ms | ` +
     `acct-response p50 ${f(r.ackP50)} p99 ${f(r.ackP99)} ms | sustained ${r.sustained.toFixed(0)} Starts/s ` +
-    `(${r.complete}/${r.n} complete, ${r.lost} unanswered) | CPU ctl ${r.ctlCpu.toFixed(2)} s, ovs-vswitchd ${r.ovsCpu.toFixed(2)} s` +
+    `(${r.complete}/${r.n} complete, ${r.lost} unanswered) | CPU ctl ${r.ctlCpu.toFixed(2)} s, ovs-vswitchd ${r.ovsCpu.toFixed(2)} s | controller RSS ${r.ctlRss.toFixed(0)} MB` +
     (r.paused ? ` | monitor paused ${r.paused}x` : '');
 }
 
