@@ -63,7 +63,7 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'op25b-bench-store-'));
   try {
     const fmt = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(2)} ms, p99 ${pct(xs, 99).toFixed(2)} ms, max ${Math.max(...xs).toFixed(2)} ms`;
-    for (const writer of ['thread', 'inline'] as const) {
+    for (const writer of ['inline', 'thread'] as const) {
     console.log(`-- writer: ${writer}`);
     const store = new SqliteStore(join(dir, writer), { writer });
     for (const [n, perTick] of [[10000, 64], [20000, 256]] as const) {
