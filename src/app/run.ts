@@ -15,6 +15,7 @@ import { AccountingServer, type RecordedEvent } from '../radius/accounting';
 import { CoaServer } from '../radius/coa';
 import type { PortLookup } from '../radius/mapping';
 import type { Observable } from 'rxjs';
+import { startApi, type ApiServer } from '../api';
 
 export interface RunningController {
   controller: Controller;
@@ -22,7 +23,9 @@ export interface RunningController {
   openflow: OpenFlowServer;
   accounting: AccountingServer;
   coa: CoaServer | undefined;
-  addresses: { openflow: { host: string; port: number }; accounting: { address: string; port: number }; coa?: { address: string; port: number } };
+  /** The REST API (api.enabled), with its flow-stats poller. */
+  api?: ApiServer;
+  addresses: { openflow: { host: string; port: number }; accounting: { address: string; port: number }; coa?: { address: string; port: number }; api?: { host: string; port: number } };
   /** Re-read config applied: policy swapped, switches reconciled from the index. */
   reload(next: Config): Promise<{ switches: number; adds: number; deletes: number; restartNeeded: string[] }>;
   /** RADIUS first, then controller, switch channel, store last. */
@@ -95,15 +98,21 @@ export async function startController(cfg: Config, opts: { auditIntervalMs?: num
       const c = coa;
       undo.unshift(() => c.close());
     }
-    const addresses = { openflow: ofAddr, accounting: acctAddr, ...(coaAddr ? { coa: coaAddr } : {}) };
+    let api: (ApiServer & { address: { host: string; port: number } }) | undefined;
+    if (cfg.api.enabled) {
+      try { api = await startApi(controller, cfg.api); } catch (e) { throw withContext(e, `cannot listen for the REST API on ${cfg.api.host}:${cfg.api.port}`); }
+      const a = api;
+      undo.unshift(() => a.close());
+    }
+    const addresses = { openflow: ofAddr, accounting: acctAddr, ...(coaAddr ? { coa: coaAddr } : {}), ...(api ? { api: api.address } : {}) };
     log.info('controller ready', {
-      openflow_port: ofAddr.port, accounting_port: acctAddr.port, coa_port: coaAddr?.port,
+      openflow_port: ofAddr.port, accounting_port: acctAddr.port, coa_port: coaAddr?.port, api_port: addresses.api?.port,
       switches: cfg.switches.length, audit_interval_s: cfg.audit_interval_s, config: cfg.source,
     });
     let current = cfg;
     let closed = false;
     return {
-      controller, store, openflow, accounting, coa, addresses,
+      controller, store, openflow, accounting, coa, addresses, ...(api ? { api } : {}),
       async reload(next: Config) {
         const restartNeeded: string[] = [];
         const same = (a: unknown, b: unknown): boolean => JSON.stringify(a, big) === JSON.stringify(b, big);
@@ -123,6 +132,7 @@ export async function startController(cfg: Config, opts: { auditIntervalMs?: num
         if (closed) return;
         closed = true;
         // RADIUS first (stop answering), then the controller's work in flight, then switches, store last.
+        if (api) await api.close().catch(() => undefined);
         if (coa) await coa.close().catch(() => undefined);
         await accounting.close().catch(() => undefined);
         await controller.stop();
