@@ -14,7 +14,6 @@ import { join } from 'path';
 import { promisify } from 'util';
 import { parseConfig } from '../../src/app/config';
 import { startController, type RunningController } from '../../src/app/run';
-import { createApiServer, type ApiServer } from '../../src/api/server';
 import { parseJson } from '../../src/openflow/bigjson';
 
 const run = promisify(execFile);
@@ -54,7 +53,6 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
 describe('api: ofctl_rest with curl against the controller and Open vSwitch', function () {
   this.timeout(120_000);
   let running: RunningController | undefined;
-  let api: ApiServer | undefined;
   let base = '';
   let dir = '';
 
@@ -86,13 +84,13 @@ radius:
   clients: [{ address: 127.0.0.0/8, secret: testing123, name: lo }]
   mapping: { rules: [{ kind: nas-port, nas: ${BR}, switch: ${BR} }] }
 store: { kind: embedded, path: ${JSON.stringify(join(dir, 'data'))} }
-api: { token: ${TOKEN} }
+api: { host: 127.0.0.1, port: 0, token: ${TOKEN} }
 audit_interval_s: 0
 `, 'api-ovs.yaml');
     running = await startController(cfg, { auditIntervalMs: 0 });
-    api = createApiServer(running.controller, { port: 0, token: TOKEN });
-    const a = await api.listen();
-    base = `http://127.0.0.1:${a.port}`;
+    // the API as `op25b start` runs it: started by startController from the api section
+    assert.ok(running.api && running.addresses.api, 'startController started the API');
+    base = `http://127.0.0.1:${running.addresses.api.port}`;
     await vsctl('--if-exists', 'del-br', BR);
     await vsctl('add-br', BR, '--', 'set', 'bridge', BR, 'datapath_type=netdev', 'protocols=OpenFlow13', 'fail-mode=secure',
       `other-config:datapath-id=${DPID.toString(16).padStart(16, '0')}`,
@@ -106,7 +104,6 @@ audit_interval_s: 0
 
   after(async () => {
     await vsctl('--if-exists', 'del-br', BR).catch(() => undefined);
-    await api?.close();
     await running?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
