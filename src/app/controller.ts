@@ -71,7 +71,8 @@ const COA_OVERRIDE: Record<Exclude<CoaAction, 'default'>, Override['kind']> = {
 
 export class Controller implements NocBackend, CoaHandler {
   private policy: AppPolicy;
-  private readonly store: Store;
+  /** The store (sessions, overrides, audit), for the API and the CLI. */
+  readonly store: Store;
   private readonly log: Logger;
   private readonly scheduler: SchedulerLike;
   private readonly now: () => number;
@@ -468,10 +469,6 @@ export class Controller implements NocBackend, CoaHandler {
     if (!dp) throw new Error(`switch ${dpidHex(dpid)} is not connected`);
     const s = this.policy.space;
     return (await dp.dumpFlows({ table_id: 0xff, cookie: s.cookie, cookie_mask: s.mask })).filter((f) => inCookieSpace(f.cookie, s));
-  }
-
-  get store_(): Store {
-    return this.store;
   }
 }
 
