@@ -25,51 +25,23 @@
  * Every outcome is counted in op25b_radius_packets_total{server,result}.
  * Nothing escapes handleDatagram: it never rejects.
  */
-import { Subject, type Observable } from 'rxjs';
-import { logger as rootLogger, type Logger } from '../log';
-import { counter } from '../metrics';
 import type { SubscriberEvent, SubscriberEventKind } from './events';
 import type { ApplyResult, Store } from '../store/types';
-import { attributesForLog, decodePacket, encodePacket, findAttribute, getAgentCircuitId, getNumber, getString, verifyRequest, type RadiusPacket } from './codec';
+import { attributesForLog, encodePacket, findAttribute, getAgentCircuitId, getNumber, getString, type RadiusPacket } from './codec';
 import { ACCT_STATUS_TYPE, CODE } from './dictionary';
-import { isRadiusError, RadiusError } from './errors';
-import { ClientTable, type RadiusClientConfig } from './clients';
-import { BurstCoalescer, DuplicateCache, RateLimitedLog } from './dedup';
-import { compileMapping, isMappingError, profileFrom, type MappingConfig, type MappingInput, type PortLookup, type PortMapper } from './mapping';
-import { UdpEndpoint, type Peer } from './udp';
+import { RadiusError } from './errors';
+import type { RadiusClient } from './clients';
+import { BurstCoalescer } from './dedup';
+import { isMappingError, profileFrom, type MappingInput, type PortLookup, type PortMapper } from './mapping';
+import type { Peer } from './udp';
+import { proxyStateOf, RadiusServerBase, type RadiusServerOptions } from './server-base';
 
-export const packetsTotal = counter('op25b_radius_packets_total', 'RADIUS datagrams by server and outcome', ['server', 'result'] as const);
+export { packetsTotal, type PacketResult, type RecordedEvent } from './server-base';
 
-export type PacketResult =
-  | 'recorded' | 'ignored' | 'unmapped' | 'duplicate' | 'duplicate_pending' | 'status_server' | 'ignored_status'
-  | 'unknown_client' | 'malformed' | 'bad_authenticator' | 'unsupported_code' | 'rejected' | 'store_error' | 'internal_error'
-  | 'ack' | 'nak';
-
-export interface RecordedEvent {
-  event: SubscriberEvent;
-  result: ApplyResult;
-}
-
-export interface AccountingServerOptions {
+export interface AccountingServerOptions extends RadiusServerOptions {
   store: Store;
-  clients: RadiusClientConfig[];
-  /** A compiled mapper or its config. */
-  mapping: PortMapper | MappingConfig;
-  /** Port-name resolution backed by the live port lists. */
-  portLookup?: PortLookup;
-  /** Default 0.0.0.0. */
-  host?: string;
-  /** Default 1813; 0 for an ephemeral port. */
-  port?: number;
   /** Attributes read for the profile, first present wins. Default ['Filter-Id', 'Class']. */
   profileAttributes?: string[];
-  /** RFC 5080 duplicate window, default 30 000 ms. */
-  duplicateWindowMs?: number;
-  /** Injected clock (ms since epoch). */
-  now?: () => number;
-  /** Metric label `server`, default 'acct'. */
-  name?: string;
-  logger?: Logger;
   /** Most events handed to the store in one burst (see BurstCoalescer), default 1000. */
   maxBurst?: number;
   /** Scheduler for the burst check, default setImmediate. */
@@ -162,26 +134,12 @@ export function eventFromAccounting(
   return out;
 }
 
-export class AccountingServer {
-  private readonly events = new Subject<SubscriberEvent>();
-  private readonly recorded = new Subject<RecordedEvent>();
-  /** Subscriber events, each published after the store recorded it durably. */
-  readonly events$: Observable<SubscriberEvent> = this.events.asObservable();
-  /** The same, with what applying it did (ApplyResult). */
-  readonly recorded$: Observable<RecordedEvent> = this.recorded.asObservable();
-
-  private readonly clients: ClientTable;
-  private readonly mapper: PortMapper;
-  private readonly dedup: DuplicateCache;
-  private readonly ratelog: RateLimitedLog;
-  private readonly now: () => number;
-  private readonly log: Logger;
-  private readonly name: string;
+export class AccountingServer extends RadiusServerBase {
   private readonly profileAttributes: string[];
-  private readonly udp: UdpEndpoint;
   private readonly toStore: BurstCoalescer<{ event: SubscriberEvent; resolve: (r: ApplyResult) => void; reject: (e: unknown) => void }>;
 
   constructor(private readonly opts: AccountingServerOptions) {
+    super(opts, { component: 'radius-acct', name: 'acct', port: 1813, label: 'RADIUS', codes: [CODE.ACCOUNTING_REQUEST, CODE.STATUS_SERVER], portName: 'accounting' });
     this.toStore = new BurstCoalescer((jobs) => {
       for (const j of jobs) {
         try {
@@ -191,87 +149,20 @@ export class AccountingServer {
         }
       }
     }, opts.maxBurst ?? 1000, opts.schedule);
-    this.clients = new ClientTable(opts.clients);
-    this.mapper = typeof opts.mapping === 'function' ? opts.mapping : compileMapping(opts.mapping);
-    this.now = opts.now ?? Date.now;
-    this.dedup = new DuplicateCache(opts.duplicateWindowMs ?? 30_000, this.now);
-    this.ratelog = new RateLimitedLog(this.now);
-    this.log = (opts.logger ?? rootLogger).child({ component: 'radius-acct' });
-    this.name = opts.name ?? 'acct';
     this.profileAttributes = opts.profileAttributes ?? ['Filter-Id', 'Class'];
-    this.udp = new UdpEndpoint((m, p) => this.handleDatagram(m, p), (e) => this.log.error('socket error', { error: e.message }));
   }
 
-  /** Bind the socket; resolves with the bound address (port 0 -> the ephemeral port). */
-  listen(): Promise<Peer> {
-    return this.udp.listen(this.opts.host ?? '0.0.0.0', this.opts.port ?? 1813);
-  }
-
-  async close(): Promise<void> {
-    await this.udp.close();
-    this.events.complete();
-    this.recorded.complete();
-  }
-
-  private readonly counters = new Map<PacketResult, { inc(): void }>();
-  private count(result: PacketResult): void {
-    let c = this.counters.get(result);
-    if (!c) this.counters.set(result, (c = packetsTotal.labels(this.name, result)));
-    c.inc();
-  }
-
-  private warn(key: string, msg: string, meta: Record<string, unknown>): void {
-    const s = this.ratelog.allow(key);
-    if (s !== undefined) this.log.warn(msg, s > 0 ? { ...meta, suppressed: s } : meta);
-  }
-
-  /** One datagram in, an optional reply out. Never rejects. */
-  async handleDatagram(msg: Buffer, peer: Peer): Promise<Buffer | undefined> {
-    try {
-      return await this.process(msg, peer);
-    } catch (e) {
-      this.count('internal_error');
-      this.log.error('internal error handling a RADIUS datagram', { peer: peer.address, error: e instanceof Error ? e.stack : String(e) });
-      return undefined;
-    }
-  }
-
-  private async process(msg: Buffer, peer: Peer): Promise<Buffer | undefined> {
-    const client = this.clients.lookup(peer.address);
-    if (!client) {
-      this.count('unknown_client');
-      this.warn(`unknown:${peer.address}`, 'RADIUS datagram from an unknown client dropped', { code: 'RADIUS_ERR_UNKNOWN_CLIENT', peer: peer.address, port: peer.port });
-      return undefined;
-    }
-    let pkt: RadiusPacket;
-    try {
-      pkt = decodePacket(msg);
-      if (pkt.code !== CODE.ACCOUNTING_REQUEST && pkt.code !== CODE.STATUS_SERVER) {
-        throw new RadiusError('RADIUS_ERR_UNSUPPORTED_CODE', `code ${pkt.code} is not served on the accounting port`);
-      }
-      verifyRequest(pkt, client.secret);
-    } catch (e) {
-      if (!isRadiusError(e)) throw e;
-      const result: PacketResult = e.code === 'RADIUS_ERR_BAD_AUTHENTICATOR' || e.code === 'RADIUS_ERR_MISSING_AUTHENTICATOR' ? 'bad_authenticator'
-        : e.code === 'RADIUS_ERR_UNSUPPORTED_CODE' ? 'unsupported_code' : 'malformed';
-      this.count(result);
-      this.warn(`${result}:${peer.address}`, 'RADIUS datagram dropped', { code: e.code, error: e.message, client: client.name, peer: peer.address });
-      return undefined;
-    }
-    const proxyState = pkt.attributes.filter((a) => a.name === 'Proxy-State').map((a): [string, Buffer] => ['Proxy-State', a.value as Buffer]);
+  protected async handle(pkt: RadiusPacket, client: RadiusClient, peer: Peer): Promise<Buffer | undefined> {
+    const proxyState = proxyStateOf(pkt);
 
     if (pkt.code === CODE.STATUS_SERVER) {
       this.count('status_server');
       return encodePacket({ code: CODE.ACCOUNTING_RESPONSE, identifier: pkt.identifier, requestAuthenticator: pkt.authenticator, attributes: proxyState, messageAuthenticator: true }, client.secret);
     }
 
-    const dkey = DuplicateCache.key(peer.address, peer.port, pkt.identifier, pkt.authenticator);
-    const seen = this.dedup.get(dkey);
-    if (seen) {
-      this.count(seen.state === 'answered' ? 'duplicate' : 'duplicate_pending');
-      return seen.state === 'answered' ? seen.reply : undefined;
-    }
-    this.dedup.begin(dkey);
+    const admitted = this.admit(peer, pkt);
+    if ('duplicate' in admitted) return admitted.reply;
+    const dkey = admitted.key;
     const receivedAt = this.now();
     const reply = (): Buffer => encodePacket({ code: CODE.ACCOUNTING_RESPONSE, identifier: pkt.identifier, requestAuthenticator: pkt.authenticator, attributes: proxyState }, client.secret);
     try {
@@ -303,10 +194,7 @@ export class AccountingServer {
       this.count(result.applied ? 'recorded' : 'ignored');
       if (!result.applied) this.log.info('accounting event not applied', { kind: built.event.kind, nas: built.event.nas, sessionId: built.event.sessionId, why: result.ignored });
       // Published after the reply is built; the reply itself is sent by the caller right after.
-      queueMicrotask(() => {
-        this.events.next(built.event);
-        this.recorded.next({ event: built.event, result });
-      });
+      this.publish(built.event, result);
       return r;
     } catch (e) {
       this.dedup.forget(dkey);

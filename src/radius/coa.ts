@@ -29,20 +29,17 @@
  *   506 Resources-Unavailable   the handler or the store failed
  * A bad authenticator, unknown client or malformed datagram gets no reply.
  */
-import { Subject, type Observable } from 'rxjs';
-import { logger as rootLogger, type Logger } from '../log';
 import type { PortKey, Session } from '../policy/types';
 import { portKeyString } from '../policy/types';
 import type { Store } from '../store/types';
 import type { SubscriberEvent } from './events';
-import { attributesForLog, decodePacket, encodePacket, getNumber, getString, verifyRequest, type RadiusPacket } from './codec';
+import { attributesForLog, encodePacket, getNumber, getString, type RadiusPacket } from './codec';
 import { CODE, ERROR_CAUSE } from './dictionary';
-import { isRadiusError, RadiusError } from './errors';
-import { ClientTable, type RadiusClientConfig } from './clients';
-import { DuplicateCache, RateLimitedLog } from './dedup';
-import { compileMapping, isMappingError, type MappingConfig, type PortLookup, type PortMapper } from './mapping';
-import { mappingInputFrom, nasOf, packetsTotal, type PacketResult, type RecordedEvent } from './accounting';
-import { UdpEndpoint, type Peer } from './udp';
+import type { RadiusClient } from './clients';
+import { isMappingError } from './mapping';
+import { mappingInputFrom, nasOf } from './accounting';
+import type { Peer } from './udp';
+import { proxyStateOf, RadiusServerBase, type RadiusServerOptions } from './server-base';
 
 export type CoaAction = 'quarantine-smtp' | 'quarantine-all' | 'exempt' | 'default';
 
@@ -79,22 +76,10 @@ export interface CoaHandler {
   disconnect?(target: CoaTarget, meta: CoaMeta): Promise<CoaResult>;
 }
 
-export interface CoaServerOptions {
+/** `name` (metric label `server`) defaults to 'coa', `port` to 3799; `mapping` resolves NAS-Port-Id to a port. */
+export interface CoaServerOptions extends RadiusServerOptions {
   store: Store;
   handler: CoaHandler;
-  clients: RadiusClientConfig[];
-  /** The accounting mapping, to resolve NAS-Port-Id to a port. */
-  mapping: PortMapper | MappingConfig;
-  portLookup?: PortLookup;
-  /** Default 0.0.0.0. */
-  host?: string;
-  /** Default 3799; 0 for an ephemeral port. */
-  port?: number;
-  duplicateWindowMs?: number;
-  now?: () => number;
-  /** Metric label `server`, default 'coa'. */
-  name?: string;
-  logger?: Logger;
 }
 
 const IDENTIFYING = ['Acct-Session-Id', 'User-Name', 'Framed-IP-Address', 'NAS-Port-Id'] as const;
@@ -107,92 +92,17 @@ class Nak {
   constructor(readonly cause: number, readonly why: string) {}
 }
 
-export class CoaServer {
-  private readonly events = new Subject<SubscriberEvent>();
-  private readonly recorded = new Subject<RecordedEvent>();
-  /** 'stop' events of Disconnect-Requests, each after durable recording. */
-  readonly events$: Observable<SubscriberEvent> = this.events.asObservable();
-  readonly recorded$: Observable<RecordedEvent> = this.recorded.asObservable();
-
-  private readonly clients: ClientTable;
-  private readonly mapper: PortMapper;
-  private readonly dedup: DuplicateCache;
-  private readonly ratelog: RateLimitedLog;
-  private readonly now: () => number;
-  private readonly log: Logger;
-  private readonly name: string;
-  private readonly udp: UdpEndpoint;
-
+export class CoaServer extends RadiusServerBase {
   constructor(private readonly opts: CoaServerOptions) {
-    this.clients = new ClientTable(opts.clients);
-    this.mapper = typeof opts.mapping === 'function' ? opts.mapping : compileMapping(opts.mapping);
-    this.now = opts.now ?? Date.now;
-    this.dedup = new DuplicateCache(opts.duplicateWindowMs ?? 30_000, this.now);
-    this.ratelog = new RateLimitedLog(this.now);
-    this.log = (opts.logger ?? rootLogger).child({ component: 'radius-coa' });
-    this.name = opts.name ?? 'coa';
-    this.udp = new UdpEndpoint((m, p) => this.handleDatagram(m, p), (e) => this.log.error('socket error', { error: e.message }));
+    super(opts, { component: 'radius-coa', name: 'coa', port: 3799, label: 'CoA', codes: [CODE.COA_REQUEST, CODE.DISCONNECT_REQUEST], portName: 'CoA' });
   }
 
-  listen(): Promise<Peer> {
-    return this.udp.listen(this.opts.host ?? '0.0.0.0', this.opts.port ?? 3799);
-  }
-
-  async close(): Promise<void> {
-    await this.udp.close();
-    this.events.complete();
-    this.recorded.complete();
-  }
-
-  private count(result: PacketResult): void {
-    packetsTotal.labels(this.name, result).inc();
-  }
-
-  private warn(key: string, msg: string, meta: Record<string, unknown>): void {
-    const s = this.ratelog.allow(key);
-    if (s !== undefined) this.log.warn(msg, s > 0 ? { ...meta, suppressed: s } : meta);
-  }
-
-  /** One datagram in, an optional reply out. Never rejects. */
-  async handleDatagram(msg: Buffer, peer: Peer): Promise<Buffer | undefined> {
-    try {
-      return await this.process(msg, peer);
-    } catch (e) {
-      this.count('internal_error');
-      this.log.error('internal error handling a CoA datagram', { peer: peer.address, error: e instanceof Error ? e.stack : String(e) });
-      return undefined;
-    }
-  }
-
-  private async process(msg: Buffer, peer: Peer): Promise<Buffer | undefined> {
-    const client = this.clients.lookup(peer.address);
-    if (!client) {
-      this.count('unknown_client');
-      this.warn(`unknown:${peer.address}`, 'CoA datagram from an unknown client dropped', { code: 'RADIUS_ERR_UNKNOWN_CLIENT', peer: peer.address });
-      return undefined;
-    }
-    let pkt: RadiusPacket;
-    try {
-      pkt = decodePacket(msg);
-      if (pkt.code !== CODE.COA_REQUEST && pkt.code !== CODE.DISCONNECT_REQUEST) throw new RadiusError('RADIUS_ERR_UNSUPPORTED_CODE', `code ${pkt.code} is not served on the CoA port`);
-      verifyRequest(pkt, client.secret);
-    } catch (e) {
-      if (!isRadiusError(e)) throw e;
-      const result: PacketResult = e.code === 'RADIUS_ERR_BAD_AUTHENTICATOR' || e.code === 'RADIUS_ERR_MISSING_AUTHENTICATOR' ? 'bad_authenticator'
-        : e.code === 'RADIUS_ERR_UNSUPPORTED_CODE' ? 'unsupported_code' : 'malformed';
-      this.count(result);
-      this.warn(`${result}:${peer.address}`, 'CoA datagram dropped', { code: e.code, error: e.message, client: client.name, peer: peer.address });
-      return undefined;
-    }
-    const dkey = DuplicateCache.key(peer.address, peer.port, pkt.identifier, pkt.authenticator);
-    const seen = this.dedup.get(dkey);
-    if (seen) {
-      this.count(seen.state === 'answered' ? 'duplicate' : 'duplicate_pending');
-      return seen.state === 'answered' ? seen.reply : undefined;
-    }
-    this.dedup.begin(dkey);
+  protected async handle(pkt: RadiusPacket, client: RadiusClient, peer: Peer): Promise<Buffer | undefined> {
+    const admitted = this.admit(peer, pkt);
+    if ('duplicate' in admitted) return admitted.reply;
+    const dkey = admitted.key;
     const isCoa = pkt.code === CODE.COA_REQUEST;
-    const proxyState = pkt.attributes.filter((a) => a.name === 'Proxy-State').map((a): [string, Buffer] => ['Proxy-State', a.value as Buffer]);
+    const proxyState = proxyStateOf(pkt);
     const attrs = attributesForLog(pkt);
     const meta: CoaMeta = { actor: `radius-coa:${client.name}`, reason: '', attributes: attrs, receivedAt: this.now() };
     let reply: Buffer;
@@ -286,9 +196,6 @@ export class CoaServer {
     if (s.framedIpv6Prefix !== undefined) ev.framedIpv6Prefix = s.framedIpv6Prefix;
     if (s.delegatedIpv6Prefix !== undefined) ev.delegatedIpv6Prefix = s.delegatedIpv6Prefix;
     const result = await this.opts.store.recordEvent(ev);
-    queueMicrotask(() => {
-      this.events.next(ev);
-      this.recorded.next({ event: ev, result });
-    });
+    this.publish(ev, result);
   }
 }

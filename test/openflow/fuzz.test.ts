@@ -9,17 +9,7 @@
 import assert from 'node:assert/strict';
 import { Framer, decode, encode, isOfError, type OfMessage } from '../../src/openflow';
 import { sampleMessages } from './support/samples';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/prng';
 
 const SEED = Number(process.env.OFC_FUZZ_SEED ?? 0x0b25);
 const valid = sampleMessages().map(([, m]) => encode(m));

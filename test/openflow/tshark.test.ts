@@ -29,7 +29,6 @@
  *   the dissector parses the data as a complete message and runs off its end.
  */
 import { strict as assert } from 'assert';
-import { spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -40,23 +39,13 @@ import {
 import { fromJsonDict } from '../../src/openflow/json';
 import { loadFixtures } from './fixtures/golden';
 import { pcapFile, tcpStream } from '../support/pcap';
-
-type Json = Record<string, unknown>;
+import { experts, list, PI_WARN, tsharkFrames, tsharkVersion, type Json } from '../support/tshark';
 
 interface Case { name: string; msg: OfMessage; bytes: Buffer }
 
 /** Types a switch sends; the rest go from the controller (the listening side). */
 const FROM_SWITCH = new Set(['ERROR', 'ECHO_REPLY', 'FEATURES_REPLY', 'GET_CONFIG_REPLY', 'PACKET_IN', 'FLOW_REMOVED',
   'PORT_STATUS', 'MULTIPART_REPLY', 'BARRIER_REPLY', 'ROLE_REPLY', 'GET_ASYNC_REPLY', 'QUEUE_GET_CONFIG_REPLY']);
-
-// Wireshark expert severities (epan/proto.h PI_*): note 0x400000, warn 0x600000, error 0x800000.
-const PI_WARN = 0x600000;
-
-function tsharkAvailable(): string | undefined {
-  const r = spawnSync('tshark', ['-v'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return undefined;
-  return /TShark \(Wireshark\) (\S+)/.exec(r.stdout)?.[1] ?? 'unknown version';
-}
 
 function cases(): Case[] {
   const out: Case[] = [];
@@ -100,25 +89,6 @@ function findKey(o: unknown, key: string): unknown {
   if (key in rec) return rec[key];
   for (const v of Object.values(rec)) { const r = findKey(v, key); if (r !== undefined) return r; }
   return undefined;
-}
-
-/** With --no-duplicate-keys a repeated subtree is an array, a single one an object. */
-function list(v: unknown): Json[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]) as Json[];
-}
-
-function experts(o: unknown, path = ''): { path: string; message: string; severity: number }[] {
-  const out: { path: string; message: string; severity: number }[] = [];
-  if (typeof o !== 'object' || o === null) return out;
-  for (const [k, v] of Object.entries(o as Json)) {
-    if (k === '_ws.expert') {
-      for (const e of list(v)) out.push({ path, message: String(e['_ws.expert.message']), severity: Number(e['_ws.expert.severity']) });
-    } else if (Array.isArray(v)) {
-      for (const e of v) out.push(...experts(e, `${path}/${k}`));
-    } else out.push(...experts(v, `${path}/${k}`));
-  }
-  return out;
 }
 
 /**
@@ -227,7 +197,7 @@ describe('openflow encoder vs tshark (Wireshark openflow_v4 dissector)', functio
   let dir = '';
 
   before(function () {
-    const version = tsharkAvailable();
+    const version = tsharkVersion();
     if (!version) {
       console.log('  skipped: tshark not installed (apt-get install tshark)');
       this.skip();
@@ -245,14 +215,7 @@ describe('openflow encoder vs tshark (Wireshark openflow_v4 dissector)', functio
     writeFileSync(file, pcapFile(frames));
     // "openflow" picks the version dissector from the header (openflow_v4 for 0x04); 6653 is its
     // default port, the -d only makes that independent of the local preferences.
-    const r = spawnSync('tshark', ['-n', '-r', file, '-d', 'tcp.port==6653,openflow',
-      '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-T', 'json', '--no-duplicate-keys'],
-      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-    assert.equal(r.status, 0, `tshark ${version} failed: ${r.stderr}`);
-    for (const p of JSON.parse(r.stdout) as Json[]) {
-      const layers = (p['_source'] as Json)['layers'] as Json;
-      byFrame.set(Number((layers['frame'] as Json)['frame.number']), layers);
-    }
+    for (const [n, layers] of tsharkFrames(file, ['-d', 'tcp.port==6653,openflow', '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE'])) byFrame.set(n, layers);
   });
 
   after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });

@@ -15,21 +15,11 @@ import { RadiusError } from '../../src/radius/errors';
 import type { SubscriberEvent } from '../../src/radius/events';
 import { MemoryStore } from './support/memory-store';
 import { counted } from './support/harness';
+import { mulberry32 } from '../support/prng';
 
 const SECRET = 'fuzz-secret';
 const SEED = Number(process.env.OP25B_FUZZ_SEED ?? 0x5eed2026);
 const CASES = Number(process.env.OP25B_FUZZ_CASES ?? 6000);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds: Buffer[] = [
   encodePacket({ code: 4, identifier: 1, attributes: [['Acct-Status-Type', 1], ['Acct-Session-Id', 's'], ['NAS-IP-Address', '192.0.2.1'], ['NAS-Port', 3], ['Framed-IPv6-Prefix', '2001:db8::/48'], ['Delegated-IPv6-Prefix', '2001:db8:1::/56'], ['Filter-Id', 'op25b-exempt']] }, SECRET),

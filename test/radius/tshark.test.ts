@@ -20,7 +20,6 @@
  * authenticator bit is the negative control: tshark must call it invalid.
  */
 import { strict as assert } from 'assert';
-import { spawnSync } from 'child_process';
 import { createHash, createHmac } from 'crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -28,8 +27,8 @@ import { join } from 'path';
 import { decodePacket, encodePacket, type AttributeInputValue } from '../../src/radius/codec';
 import { ATTRIBUTES_BY_NAME, CODE, ERROR_CAUSE } from '../../src/radius/dictionary';
 import { pcapFile, udpFrame } from '../support/pcap';
+import { experts, list, PI_WARN, tsharkFrames, tsharkVersion, type Json } from '../support/tshark';
 
-type Json = Record<string, unknown>;
 type AttrIn = [string, AttributeInputValue];
 
 const SECRET = 'op25b-tshark-s3cret';
@@ -129,27 +128,6 @@ function build(): Pkt[] {
   reply('CoA-ACK with a flipped authenticator bit (negative control)', CODE.COA_ACK, ctl, [], { corrupt: true });
   return out;
 }
-
-function list(v: unknown): Json[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]) as Json[];
-}
-
-function experts(o: unknown, path = ''): { path: string; message: string; severity: number }[] {
-  const out: { path: string; message: string; severity: number }[] = [];
-  if (typeof o !== 'object' || o === null) return out;
-  for (const [k, v] of Object.entries(o as Json)) {
-    if (k === '_ws.expert') {
-      for (const e of list(v)) out.push({ path, message: String(e['_ws.expert.message']), severity: Number(e['_ws.expert.severity']) });
-    } else if (Array.isArray(v)) {
-      for (const e of v) out.push(...experts(e, `${path}/${k}`));
-    } else out.push(...experts(v, `${path}/${k}`));
-  }
-  return out;
-}
-
-// Wireshark expert severity PI_WARN (epan/proto.h); notes and chats are fine.
-const PI_WARN = 0x600000;
 
 const hexOf = (s: unknown): Buffer => Buffer.from(String(s).replace(/:/g, ''), 'hex');
 
@@ -254,8 +232,7 @@ describe('RADIUS encoder vs tshark (Wireshark RADIUS dissector)', function () {
   let dir = '';
 
   before(function () {
-    const v = spawnSync('tshark', ['-v'], { encoding: 'utf8' });
-    if (v.error || v.status !== 0) {
+    if (!tsharkVersion()) {
       console.log('  skipped: tshark not installed (apt-get install tshark)');
       this.skip();
     }
@@ -266,14 +243,9 @@ describe('RADIUS encoder vs tshark (Wireshark RADIUS dissector)', function () {
       const [src, dst] = p.toServer ? [p.client, server] : [server, p.client];
       return udpFrame(p.bytes, { srcIp: src.ip, srcPort: src.port, dstIp: dst.ip, dstPort: dst.port });
     })));
-    const r = spawnSync('tshark', ['-n', '-r', file, '-o', `radius.shared_secret:${SECRET}`, '-o', 'radius.validate_authenticator:TRUE',
-      '-o', 'udp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-T', 'json', '--no-duplicate-keys'],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TZ: 'UTC' } });
-    assert.equal(r.status, 0, `tshark failed: ${r.stderr}`);
-    for (const p of JSON.parse(r.stdout) as Json[]) {
-      const layers = (p['_source'] as Json)['layers'] as Json;
-      byFrame.set(Number((layers['frame'] as Json)['frame.number']), layers);
-    }
+    const frames = tsharkFrames(file, ['-o', `radius.shared_secret:${SECRET}`, '-o', 'radius.validate_authenticator:TRUE',
+      '-o', 'udp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE'], { env: { ...process.env, TZ: 'UTC' } });
+    for (const [n, layers] of frames) byFrame.set(n, layers);
   });
 
   after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });

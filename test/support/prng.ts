@@ -1,0 +1,17 @@
+/**
+ * Seeded PRNG for fuzz tests (mulberry32): small, fast, and the same sequence
+ * for the same seed on every run, so a failing case reproduces from its seed.
+ * Not for anything cryptographic.
+ */
+
+/** Returns a function yielding uniform floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
