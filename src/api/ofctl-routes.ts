@@ -33,7 +33,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Dpid, FlowStats } from '../openflow/types';
 import { OfError } from '../openflow/errors';
-import { stringifyJson } from '../openflow/bigjson';
+import { parseJson, stringifyJson } from '../openflow/bigjson';
 import { flowModToOfctl, flowStatsToOfctl, ofctlToFlowMod } from '../openflow/ofctl';
 import { OFPCR_ROLE, OFPP } from '../openflow/constants';
 import { FlowModBatchError, type Datapath, type FlowModInput } from '../switch/types';
@@ -74,6 +74,31 @@ function parsePortNo(v: string, field: string): number {
   const n = Number(BigInt(m[1]!));
   if (n > 0xffffffff) throw badInput(field, `${s} does not fit 32 bits`);
   return n;
+}
+
+/**
+ * Ryu reads a filter body on GET too (its docs show `curl -X GET -d '{...}'
+ * .../stats/flow/1`); fastify parses bodies only for POST-like methods, so
+ * GET routes that take a filter read it here.
+ */
+async function getBody(req: FastifyRequest): Promise<unknown> {
+  const len = Number(req.headers['content-length'] ?? 0);
+  if (!(len > 0) && req.headers['transfer-encoding'] === undefined) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req.raw) {
+    const b = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
+    size += b.length;
+    if (size > 1 << 20) throw new ApiError(413, 'API_ERR_BODY_TOO_LARGE', 'body: larger than 1 MiB', 'body');
+    chunks.push(b);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return parseJson(text);
+  } catch (e) {
+    throw new ApiError(400, 'API_ERR_BAD_JSON', `body: ${e instanceof Error ? e.message : String(e)}`, 'body');
+  }
 }
 
 function ofErr(e: unknown): never {
@@ -140,7 +165,7 @@ export function registerOfctlRoutes(app: FastifyInstance, o: OfctlRouteOptions):
     return { dpid, flows: flows.filter((f: FlowStats) => priority < 0 || f.priority === priority) };
   };
   app.get<{ Params: { dpid: string } }>('/stats/flow/:dpid', { ...read, schema: { params: dpidParam } }, async (req, reply) => {
-    const { dpid, flows } = await flowStats(req);
+    const { dpid, flows } = await flowStats(Object.assign(req, { body: await getBody(req) }));
     return sendJson(reply, 200, wrap(dpid, flows.map(flowStatsToOfctl)));
   });
   app.post<{ Params: { dpid: string }; Body: unknown }>('/stats/flow/:dpid', { ...read, schema: { params: dpidParam, body: ofctlBody } }, async (req, reply) => {
@@ -158,7 +183,7 @@ export function registerOfctlRoutes(app: FastifyInstance, o: OfctlRouteOptions):
     });
     return wrap(dpid, [{ packet_count: a.packet_count, byte_count: a.byte_count, flow_count: a.flow_count }]);
   };
-  app.get<{ Params: { dpid: string } }>('/stats/aggregateflow/:dpid', { ...read, schema: { params: dpidParam } }, async (req, reply) => sendJson(reply, 200, await aggregate(req)));
+  app.get<{ Params: { dpid: string } }>('/stats/aggregateflow/:dpid', { ...read, schema: { params: dpidParam } }, async (req, reply) => sendJson(reply, 200, await aggregate(Object.assign(req, { body: await getBody(req) }))));
   app.post<{ Params: { dpid: string }; Body: unknown }>('/stats/aggregateflow/:dpid', { ...read, schema: { params: dpidParam, body: ofctlBody } }, async (req, reply) => sendJson(reply, 200, await aggregate(req)));
 
   const portStats = async (dpidText: string, portText: string | undefined) => {

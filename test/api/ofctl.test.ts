@@ -5,6 +5,8 @@
  * 400 instead of Ryu's crash, and OP25B repaired after deletes and clears.
  */
 import { strict as assert } from 'assert';
+import { request } from 'http';
+import { parseJson } from '../../src/openflow/bigjson';
 import { cookieFor, OP25B_COOKIE } from '../../src/policy/cookie';
 import { startFake, err, BIG_DPID, TOKEN, type Running } from './helpers';
 
@@ -87,6 +89,22 @@ describe('api: Ryu ofctl_rest compatibility', () => {
     const bad = await r.call('POST', '/stats/flow/1', { match: { tp_dst: 25 } });
     assert.equal(bad.status, 400);
     assert.equal(err(bad.json).field, 'body.match.tp_dst');
+  });
+
+  it('GET /stats/flow with a filter body, as Ryu\'s curl -X GET -d examples send it', async () => {
+    await r.call('POST', '/stats/flowentry/add', { dpid: 1, priority: 5, match: { in_port: 2 }, actions: [] });
+    const text = await new Promise<string>((resolve, reject) => {
+      const body = '{"dpid": 1, "table_id": 0, "priority": 5}';
+      const req = request(`${r.base}/stats/flow/1`, { method: 'GET', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let t = '';
+        res.on('data', (c: Buffer) => { t += c.toString(); });
+        res.on('end', () => resolve(t));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const flows = (parseJson(text) as Obj)['1'] as Obj[];
+    assert.deepEqual(flows.map((f) => f.priority), [5]);
   });
 
   it('a delete that removes OP25B flows is repaired at once, and the response says so', async () => {
