@@ -69,6 +69,11 @@ export function createApiServer(backend: NocBackend, opts: ApiServerOptions = {}
     logger: false,
     bodyLimit: opts.bodyLimit ?? 1 << 20,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // errors fastify raises before routing (a malformed URL, a bad header): same error body
+    frameworkErrors: (e, _req, reply) => {
+      const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 400;
+      void sendJson(reply, status, errorBody(new ApiError(status, e.code ?? 'API_ERR_BAD_REQUEST', e.message, 'url')));
+    },
   });
 
   const tokenDigest = opts.token !== undefined && opts.token !== '' ? digest(opts.token) : undefined;

@@ -243,6 +243,32 @@ describe('api: NOC routes', () => {
     assert.equal(err(nf.json).code, 'API_ERR_NOT_FOUND');
   });
 
+  it('never a 500 for bad input: malformed paths, queries and bodies on every route', async () => {
+    const paths = [
+      '/op25b/v1/ports/%ZZ', '/op25b/v1/ports/sw1:%00', '/op25b/v1/ports/:', '/op25b/v1/ports/sw1:99999999999999999999',
+      '/op25b/v1/ports/ffffffffffffffffff:1', '/op25b/v1/switches/%E0%A4%A', '/op25b/v1/whois?address=&at=', '/op25b/v1/audit?limit=0',
+      '/op25b/v1/audit?until=9999999999999999999999', '/op25b/v1/sessions?port=sw1:1.0', '/stats/flow/-1', '/stats/flow/0x', '/stats/port/1/-3',
+      '/stats/port/1/99999999999', '/stats/desc/18446744073709551616', '/stats/flowentry/add', '/stats/role',
+    ];
+    const bodies: unknown[] = ['', 'null', '[]', '"x"', '{"reason": null}', '{"dpid": {}}', '{"dpid": 1, "match": []}', '{"dpid": 1, "actions": {}}',
+      '{"dpid": 1, "actions": [null]}', '{"dpid": 1, "match": {"in_port": "NOPE"}}', '{"dpid": 1, "table_id": 1e400}', '\u0000', '{"a":'.repeat(50)];
+    const routes = ['/op25b/v1/ports/sw1:2/quarantine', '/op25b/v1/ports/sw1:2/exempt', '/op25b/v1/ports/sw1:2/clear', '/op25b/v1/ports/sw1:2/plan',
+      '/stats/flowentry/add', '/stats/flowentry/modify', '/stats/flowentry/delete_strict', '/stats/flow/1', '/stats/aggregateflow/1', '/stats/role'];
+    for (const p of paths) {
+      for (const m of ['GET', 'POST']) {
+        const res = await r.call(m, p, m === 'POST' ? '{}' : undefined);
+        assert.ok(res.status >= 400 && res.status < 500, `${m} ${p} -> ${res.status} ${res.text}`);
+        assert.ok(err(res.json).code, `${m} ${p}: error body`);
+      }
+    }
+    for (const route of routes) {
+      for (const b of bodies) {
+        const res = await r.call('POST', route, b);
+        assert.ok(res.status < 500, `POST ${route} ${JSON.stringify(b)} -> ${res.status} ${res.text}`);
+      }
+    }
+  });
+
   it('with no token configured, every write is refused', async () => {
     await r.server.close();
     r = await startFake({ token: '' });
