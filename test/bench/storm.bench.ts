@@ -30,6 +30,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as dgram from 'dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { encodePacket } from '../../src/radius/codec';
@@ -45,16 +46,16 @@ function sh(cmd: string, args: string[]): string {
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function configText(dataDir: string, logLevel: string): string {
+function configText(dataDir: string, logLevel: string, ofPort: number, acctPort: number): string {
   return `
-openflow: { host: 127.0.0.1, port: 0 }
+openflow: { host: 127.0.0.1, port: ${ofPort} }
 switches:
   - { dpid: "0x${DPID.toString(16)}", name: bench, uplinks: "65000", subscriber_ports: "1-60000" }
 mtas: [198.51.100.25, 192.0.2.0/24, "2001:db8:100::25"]
 continue: { output: NORMAL }
 default_policy: allow
 radius:
-  accounting: { host: 127.0.0.1, port: 0 }
+  accounting: { host: 127.0.0.1, port: ${acctPort} }
   coa: { host: 127.0.0.1, port: 0, enabled: false }
   clients:
     - { address: 127.0.0.0/8, secret: ${SECRET}, name: localhost }
@@ -70,6 +71,27 @@ log: { format: json, level: ${logLevel} }
 
 interface Ctl { child: ChildProcess; openflow: number; accounting: number; exited: Promise<number | null> }
 
+async function freePort(kind: 'tcp' | 'udp'): Promise<number> {
+  if (kind === 'udp') {
+    const s = dgram.createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+    const p = s.address().port;
+    s.close();
+    return p;
+  }
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const p = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return p;
+}
+
+/**
+ * The controller on ports chosen here (so a run at log level warn, which
+ * prints no "controller ready" line, needs no log to find them). Ready =
+ * the switch got its table-miss flow (the OpenFlow sync finished; RADIUS
+ * listens before that line is reached).
+ */
 async function startController(cfg: string): Promise<Ctl> {
   const env = { ...process.env };
   delete env.OP25B_TEST;
@@ -78,20 +100,22 @@ async function startController(cfg: string): Promise<Ctl> {
     cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  let buf = '';
-  return new Promise((res, rej) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      if (buf === undefined) return;
-      buf += d.toString();
-      const line = buf.split('\n').find((l) => l.includes('"controller ready"'));
-      if (line) {
-        const j = JSON.parse(line) as { openflow_port: number; accounting_port: number };
-        buf = '';
-        res({ child, openflow: j.openflow_port, accounting: j.accounting_port, exited });
-      } else if (buf.length > 1e6) buf = buf.slice(-1e5);
-    });
-    void exited.then((c) => rej(new Error(`controller exited with ${c}: ${buf.slice(-2000)}`)));
-  });
+  let tail = '';
+  child.stderr?.on('data', (d: Buffer) => { tail = (tail + d.toString()).slice(-4000); });
+  const text = readFileSync(cfg, 'utf8');
+  const openflow = Number(/openflow: \{ host: 127.0.0.1, port: (\d+)/.exec(text)?.[1]);
+  const accounting = Number(/accounting: \{ host: 127.0.0.1, port: (\d+)/.exec(text)?.[1]);
+  let dead = false;
+  void exited.then(() => { dead = true; });
+  sh('ovs-vsctl', ['set-controller', BR, `tcp:127.0.0.1:${openflow}`]);
+  for (let i = 0; ; i++) {
+    if (dead) throw new Error(`controller exited: ${tail}`);
+    if (sh('ovs-ofctl', ['-O', 'OpenFlow13', 'dump-flows', BR]).includes('0xb257')) break;
+    if (i > 600) throw new Error(`controller not ready: ${tail}`);
+    await sleep(100);
+  }
+  await sleep(300);
+  return { child, openflow, accounting, exited };
 }
 
 /** CPU seconds (user+sys) of a process, from /proc. */
@@ -161,17 +185,11 @@ interface RunResult {
 async function storm(label: string, n: number, rate: number | 'full', portBase: number, logLevel = 'info'): Promise<RunResult> {
   const tmp = mkdtempSync(join(tmpdir(), 'rc-storm-'));
   const cfg = join(tmp, 'config.yaml');
-  writeFileSync(cfg, configText(join(tmp, 'data'), logLevel));
+  writeFileSync(cfg, configText(join(tmp, 'data'), logLevel, await freePort('tcp'), await freePort('udp')));
   sh('ovs-vsctl', ['--may-exist', 'add-br', BR, '--', 'set', 'bridge', BR, 'datapath_type=netdev', 'protocols=OpenFlow13',
     'fail-mode=secure', `other-config:datapath-id=${DPID.toString(16).padStart(16, '0')}`]);
   sh('ovs-ofctl', ['-O', 'OpenFlow13', 'del-flows', BR]);
   const ctl = await startController(cfg);
-  sh('ovs-vsctl', ['set-controller', BR, `tcp:127.0.0.1:${ctl.openflow}`]);
-  // wait for the switch to be synced (table-miss flow present)
-  for (let i = 0; i < 100; i++) {
-    if (sh('ovs-ofctl', ['-O', 'OpenFlow13', 'dump-flows', BR]).includes('0xb257')) break;
-    await sleep(100);
-  }
   const mon = new Monitor();
   await sleep(500);
 
