@@ -14,6 +14,7 @@
  * | 401    | API_ERR_UNAUTHORIZED          | no or wrong bearer token                  |
  * | 404    | API_ERR_UNKNOWN_DPID / _PORT  | no such switch / port                     |
  * | 404    | API_ERR_NOT_FOUND             | no such route or command                  |
+ * | 409    | API_ERR_WEAKENS_OP25B         | an ofctl write would bypass an OP25B drop |
  * | 503    | API_ERR_SWITCH_NOT_CONNECTED  | the switch is known but not connected     |
  * | 502    | SWITCH_ERR_*                  | the switch refused or did not answer      |
  */

@@ -27,14 +27,18 @@
  * - OP25B cannot be weakened from here: after every write the OP25B flows of
  *   the switch are reconciled at once (a deleted or modified OP25B flow is put
  *   back) and the reply's "op25b" says what was repaired; a write carrying a
- *   cookie in the OP25B namespace is refused (those flows are the controller's).
+ *   cookie in the OP25B namespace is refused (those flows are the controller's);
+ *   a forwarding flow above an OP25B per-port drop it overlaps is refused
+ *   with 409 API_ERR_WEAKENS_OP25B before it reaches the switch (src/api/shadow.ts).
  * - a datapath the controller knows but that is not connected is a 503 (Ryu: 404).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Dpid, FlowStats } from '../openflow/types';
 import { OfError } from '../openflow/errors';
 import { parseJson, stringifyJson } from '../openflow/bigjson';
-import { flowModToOfctl, flowStatsToOfctl, ofctlToFlowMod } from '../openflow/ofctl';
+import { flowModToOfctl, flowStatsToOfctl, matchToOfctl, ofctlToFlowMod } from '../openflow/ofctl';
+import { decodeCookie, describeCookie } from '../policy/cookie';
+import { forwards, shadowedDrop } from './shadow';
 import { OFPCR_ROLE, OFPP } from '../openflow/constants';
 import { FlowModBatchError, type Datapath, type FlowModInput } from '../switch/types';
 import type { Logger } from '../log';
@@ -268,6 +272,35 @@ export function registerOfctlRoutes(app: FastifyInstance, o: OfctlRouteOptions):
     }
   };
 
+  /**
+   * Refuse a write that would put a forwarding flow above an OP25B per-port
+   * drop it overlaps (src/api/shadow.ts): the reconciler repairs OP25B's own
+   * flows, but cannot remove another writer's flow that bypasses them.
+   */
+  const refuseShadowing = async (dpid: Dpid, dp: Datapath, cmd: string, fm: FlowModInput): Promise<void> => {
+    if (cmd === 'delete' || cmd === 'delete_strict' || !forwards(fm.instructions)) return;
+    const drops = (await backend.op25bFlows(dpid)).filter((f) => {
+      const c = decodeCookie(f.cookie);
+      return c !== undefined && c.port !== 0 && (c.kind === 'block' || c.kind === 'quarantine');
+    });
+    if (drops.length === 0) return;
+    let candidates: { table_id: number; priority: number; match: FlowStats['match'] }[] = [fm];
+    if (cmd === 'modify') {
+      // a non-strict modify rewrites the instructions of every flow its match covers
+      candidates = (await dp.dumpFlows({ table_id: fm.table_id, match: fm.match, cookie: fm.cookie, cookie_mask: fm.cookie_mask, out_port: 0xffffffff }))
+        .filter((f) => !backend.isOp25bCookie(f.cookie));
+    }
+    for (const c of candidates) {
+      const hit = shadowedDrop({ ...c, instructions: fm.instructions }, drops);
+      if (hit) {
+        const d = hit.drop;
+        throw new ApiError(409, 'API_ERR_WEAKENS_OP25B',
+          `this flow (priority ${c.priority}) forwards traffic that the OP25B rule ${describeCookie(d.cookie)} (priority ${d.priority}, match ${stringifyJson(matchToOfctl(d.match))}) drops; ` +
+          'write it below the OP25B priorities, narrow its match, or put it in a later table', 'body.priority');
+      }
+    }
+  };
+
   /** dpid from the body (Ryu: body.dpid, falsy -> error). */
   const bodyDpid = (body: unknown): Dpid => {
     const b = body as Record<string, unknown> | undefined;
@@ -295,6 +328,7 @@ export function registerOfctlRoutes(app: FastifyInstance, o: OfctlRouteOptions):
       throw new ApiError(400, 'API_ERR_OP25B_COOKIE', `cookie ${fm.cookie} is in the OP25B namespace: those flows belong to the controller`, 'body.cookie');
     }
     const dp = dpFor(dpid);
+    await refuseShadowing(dpid, dp, cmd, fm);
     await send(dp, [fm]);
     log.info('ofctl_rest flow-mod', { dpid: dpid.toString(16), cmd, flow: stringifyJson(flowModToOfctl({ ...fm, type: 'FLOW_MOD', xid: 0 })), actor: 'ofctl_rest', ip: req.ip });
     const op25b = await guard(dpid, `flowentry/${cmd}`);

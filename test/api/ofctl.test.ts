@@ -164,6 +164,38 @@ describe('api: Ryu ofctl_rest compatibility', () => {
     assert.equal(r.backend.dps.get(1n)!.table.size, 4, 'nothing reached the switch');
   });
 
+  it('a forwarding flow above an OP25B drop it overlaps is refused (409), before it reaches the switch', async () => {
+    const dp = r.backend.dps.get(1n)!;
+    const refused: Obj[] = [
+      { priority: 30000, match: { in_port: 3 }, actions: ['OUTPUT:NORMAL'] },
+      { priority: 20001, match: { dl_type: 2048, nw_dst: '203.0.113.0/24' }, actions: ['GOTO_TABLE:1'] },
+      { priority: 65535, match: {}, actions: [{ type: 'OUTPUT', port: 2 }] },
+    ];
+    for (const f of refused) {
+      const res = await r.call('POST', '/stats/flowentry/add', { dpid: 1, ...f });
+      assert.equal(res.status, 409, `${JSON.stringify(f)} -> ${res.text}`);
+      assert.equal(err(res.json).code, 'API_ERR_WEAKENS_OP25B');
+      assert.match(err(res.json).message, /op25b:block:\d/);
+    }
+    assert.equal(dp.table.size, 4, 'none reached the switch');
+    const allowed: Obj[] = [
+      { priority: 30000, match: { in_port: 3, dl_type: 2054 }, actions: ['OUTPUT:NORMAL'] },        // ARP: no TCP
+      { priority: 30000, match: { dl_type: 2048, nw_proto: 6, tp_dst: 587 }, actions: ['OUTPUT:NORMAL'] }, // submission
+      { priority: 11111, match: { in_port: 3 }, actions: ['OUTPUT:NORMAL'] },                        // below the block
+      { priority: 30000, match: { in_port: 3 }, actions: [] },                                       // a drop never weakens
+      { priority: 30000, table_id: 1, match: { in_port: 3 }, actions: ['OUTPUT:NORMAL'] },           // another table
+    ];
+    for (const f of allowed) {
+      const res = await r.call('POST', '/stats/flowentry/add', { dpid: 1, ...f });
+      assert.equal(res.status, 200, `${JSON.stringify(f)} -> ${res.text}`);
+    }
+    // a non-strict modify turning the priority-30000 drop into a forward is refused; the strict one too
+    const mod = await r.call('POST', '/stats/flowentry/modify', { dpid: 1, table_id: 0, match: { in_port: 3 }, actions: ['OUTPUT:NORMAL'] });
+    assert.equal(mod.status, 409, mod.text);
+    const strict = await r.call('POST', '/stats/flowentry/modify_strict', { dpid: 1, table_id: 0, priority: 30000, match: { in_port: 3 }, actions: ['OUTPUT:2'] });
+    assert.equal(strict.status, 409, strict.text);
+  });
+
   it('a flow-mod the switch refuses is a 502 naming the OpenFlow error', async () => {
     r.backend.dps.get(1n)!.refuse = () => ({ err_type: 5, code: 9, typeName: 'OFPET_FLOW_MOD_FAILED', codeName: 'OFPFMFC_BAD_TABLE_ID', data: Buffer.alloc(0) });
     const res = await r.call('POST', '/stats/flowentry/add', { dpid: 1, table_id: 200 });
