@@ -307,7 +307,11 @@ export class Reconciler {
 
   private kick(): void {
     if (this.running) return;
-    this.running = this.loop().finally(() => {
+    // Start on the next turn of the event loop, not inside the caller: the
+    // event source (RADIUS answering, the next datagrams) is not held up by
+    // flow-mod building, and everything that arrives in the same I/O turn
+    // lands in the same batch.
+    this.running = new Promise<void>((r) => setImmediate(r)).then(() => this.loop()).finally(() => {
       this.running = undefined;
       // stop() then start() while a batch was in flight: work queued meanwhile still runs.
       if (!this.stopped && (this.dirty.size > 0 || this.pendingSync)) this.kick();
