@@ -167,6 +167,12 @@ export class Controller implements NocBackend, CoaHandler {
         }
         return [...out.values()];
       },
+      // Covered: a live subscriber port (fail closed), or any attachment point
+      // with a session or override, live or not (the NAS says the subscriber
+      // is there; OVS accepts in_port of a port not yet present, so the block
+      // is in place before the port appears). The policy still gives no flows
+      // to uplinks or ports outside the subscriber ranges. A deleted port
+      // without state loses its flows.
       covers: (key, live) => {
         const ks = portKeyString(key);
         if (this.sessionsByKey.has(ks) || this.overridesByKey.has(ks)) return true;
