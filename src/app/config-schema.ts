@@ -288,6 +288,7 @@ export const CONFIG_SCHEMA = {
         token: { type: 'string', minLength: 1 },
         read_token_required: { type: 'boolean', default: false },
         allow_tokenless_ofctl_writes_from_loopback: { type: 'boolean', default: false },
+        flow_stats_interval_s: seconds(15),
       },
     },
     audit_interval_s: seconds(30),

@@ -103,6 +103,8 @@ export interface Config {
     token?: string;
     read_token_required: boolean;
     allow_tokenless_ofctl_writes_from_loopback: boolean;
+    /** How often per-port blocked-SMTP counters are polled from flow stats (metrics). */
+    flow_stats_interval_s: number;
   };
   audit_interval_s: number;
   log: { format: 'json' | 'human'; level: 'error' | 'warn' | 'info' | 'debug' };
