@@ -369,20 +369,27 @@ export class Reconciler {
     // In chunks: each attachment point's adds and deletes stay in one chunk
     // (make before break holds per port), and memory peaks at one chunk's
     // flow-mods instead of the whole switch's (100k ports = 500k flow-mods).
+    // Results are kept only where someone waits for them (keys touched while
+    // the sync was queued) or, for an audit, where something was repaired:
+    // after a connect with 100k ports, 500k flow-mod objects must not stay
+    // alive until the sync ends.
     const res = new Map<string, KeyChange>();
+    let adds = 0; let deletes = 0; let failed = 0;
+    const fold = (r: Map<string, KeyChange>): void => {
+      for (const [k, c] of r) {
+        adds += c.adds.length; deletes += c.deletes.length; if (c.errors?.length) failed++;
+        if (extra.has(k) || (kind === 'audit' && (c.adds.length > 0 || c.deletes.length > 0 || c.errors))) res.set(k, c);
+      }
+    };
     let chunk = new Set<string>();
     for (const ks of kss) {
       chunk.add(ks);
       if (chunk.size >= SYNC_CHUNK_KEYS) {
-        for (const [k, v] of await this.runBatch(chunk, kind)) res.set(k, v);
+        fold(await this.runBatch(chunk, kind));
         chunk = new Set();
       }
     }
-    if (chunk.size > 0) for (const [k, v] of await this.runBatch(chunk, kind)) res.set(k, v);
-    let adds = 0; let deletes = 0; let failed = 0;
-    for (const c of res.values()) {
-      adds += c.adds.length; deletes += c.deletes.length; if (c.errors?.length) failed++;
-    }
+    if (chunk.size > 0) fold(await this.runBatch(chunk, kind));
     if (kind === 'audit' && adds + deletes > 0) {
       driftTotal.inc({ dpid: this.dpidLabel }, adds + deletes);
       this.log.warn('audit repaired drift', { adds, deletes, found });
