@@ -380,7 +380,9 @@ async function rssMeasure(dir: string, ports: number): Promise<void> {
 export async function measureRss(): Promise<void> {
   const ports = Number(process.env.RC_RSS_PORTS ?? 100_000);
   const dir = mkdtempSync(join(tmpdir(), 'rc-rss-'));
-  const child = (mode: string): string => execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename], {
+  // Compiled (node dist/...js): no tsx loader in the measured process.
+  const loader = __filename.endsWith('.js') ? [] : ['--import', 'tsx'];
+  const child = (mode: string): string => execFileSync(process.execPath, ['--expose-gc', ...loader, __filename], {
     cwd: ROOT, env: { ...process.env, OP25B_TEST: '1', RC_RSS_CHILD: mode, RC_RSS_DIR: dir, RC_RSS_PORTS: String(ports) }, encoding: 'utf8', timeout: 900_000,
   });
   try {
