@@ -135,7 +135,8 @@ export function eventFromAccounting(
 }
 
 export class AccountingServer extends RadiusServerBase {
-  private readonly profileAttributes: string[];
+  /** eventFromAccounting's context, reused (receivedAt set per request; read synchronously). */
+  private readonly ctx: { mapper: PortMapper; lookup?: PortLookup; profileAttributes: string[]; receivedAt: number };
   private readonly toStore: BurstCoalescer<{ event: SubscriberEvent; resolve: (r: ApplyResult) => void; reject: (e: unknown) => void }>;
 
   constructor(private readonly opts: AccountingServerOptions) {
@@ -149,7 +150,12 @@ export class AccountingServer extends RadiusServerBase {
         }
       }
     }, opts.maxBurst ?? 1000, opts.schedule);
-    this.profileAttributes = opts.profileAttributes ?? ['Filter-Id', 'Class'];
+    this.ctx = { mapper: this.mapper, profileAttributes: opts.profileAttributes ?? ['Filter-Id', 'Class'], receivedAt: 0 };
+    if (opts.portLookup) this.ctx.lookup = opts.portLookup;
+  }
+
+  private reply(pkt: RadiusPacket, proxyState: [string, Buffer][], client: RadiusClient): Buffer {
+    return encodePacket({ code: CODE.ACCOUNTING_RESPONSE, identifier: pkt.identifier, requestAuthenticator: pkt.authenticator, attributes: proxyState }, client.secret);
   }
 
   protected async handle(pkt: RadiusPacket, client: RadiusClient, peer: Peer): Promise<Buffer | undefined> {
@@ -164,9 +170,9 @@ export class AccountingServer extends RadiusServerBase {
     if ('duplicate' in admitted) return admitted.reply;
     const dkey = admitted.key;
     const receivedAt = this.now();
-    const reply = (): Buffer => encodePacket({ code: CODE.ACCOUNTING_RESPONSE, identifier: pkt.identifier, requestAuthenticator: pkt.authenticator, attributes: proxyState }, client.secret);
     try {
-      const built = eventFromAccounting(pkt, { mapper: this.mapper, ...(this.opts.portLookup ? { lookup: this.opts.portLookup } : {}), profileAttributes: this.profileAttributes, receivedAt });
+      this.ctx.receivedAt = receivedAt;
+      const built = eventFromAccounting(pkt, this.ctx);
       if (built.unknownProfile !== undefined) this.warn(`profile:${built.unknownProfile}`, 'unknown profile value, using default', { value: built.unknownProfile, client: client.name });
       if (!built.ok) {
         if (built.kind === 'rejected') {
@@ -184,12 +190,12 @@ export class AccountingServer extends RadiusServerBase {
           await this.opts.store.appendAudit({ actor: 'radius', action: 'radius-unmapped', subscriber: built.partial.user ?? built.partial.sessionId, reason: built.reason, after: { event: built.partial.kind, nas: built.partial.nas, sessionId: built.partial.sessionId, attributes: attrs }, at: receivedAt });
           this.count('unmapped');
         }
-        const r = reply();
+        const r = this.reply(pkt, proxyState, client);
         this.dedup.answer(dkey, r);
         return r;
       }
       const result = await new Promise<ApplyResult>((resolve, reject) => this.toStore.push({ event: built.event, resolve, reject }));
-      const r = reply();
+      const r = this.reply(pkt, proxyState, client);
       this.dedup.answer(dkey, r);
       this.count(result.applied ? 'recorded' : 'ignored');
       if (!result.applied) this.log.info('accounting event not applied', { kind: built.event.kind, nas: built.event.nas, sessionId: built.event.sessionId, why: result.ignored });

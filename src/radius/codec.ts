@@ -17,7 +17,7 @@
  * Octets past Length are padding (RFC 2865 section 3): ignored everywhere,
  * including in the authenticator checks.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import { createHash, createHmac, hash as oneShotHash, randomBytes, timingSafeEqual } from 'crypto';
 import { ADSL_FORUM_ATTRIBUTES, ATTRIBUTES_BY_NAME, ATTRIBUTES_BY_TYPE, CODE, VENDOR_ADSL_FORUM, type AttributeDef } from './dictionary';
 import { RadiusError } from './errors';
 
@@ -82,47 +82,48 @@ export function decodePacket(buf: Buffer): RadiusPacket {
     const alen = raw[off + 1]!;
     if (alen < 2) throw new RadiusError('RADIUS_ERR_BAD_ATTRIBUTE', `attribute ${type} has Length ${alen} < 2`, off + 1, type);
     if (off + alen > length) throw new RadiusError('RADIUS_ERR_BAD_ATTRIBUTE', `attribute ${type} of Length ${alen} runs past the packet Length ${length}`, off + 1, type);
-    const value = raw.subarray(off + 2, off + alen);
-    attributes.push(decodeAttribute(type, value, off));
+    attributes.push(decodeAttribute(type, raw, off + 2, off + alen, off));
     off += alen;
   }
   return { code: raw[0]!, identifier: raw[1]!, length, authenticator: raw.subarray(4, 20), attributes, raw };
 }
 
-function decodeAttribute(type: number, value: Buffer, off: number): Attribute {
+/** One attribute whose value is raw[start, end). Fixed-size values are read in place (no per-attribute Buffer: this runs per packet). */
+function decodeAttribute(type: number, raw: Buffer, start: number, end: number, off: number): Attribute {
   const def = ATTRIBUTES_BY_TYPE.get(type);
-  if (!def) return { type, name: `Attr-${type}`, value };
-  return { type, name: def.name, value: decodeValue(def, value, off) };
+  if (!def) return { type, name: `Attr-${type}`, value: raw.subarray(start, end) };
+  return { type, name: def.name, value: decodeValue(def, raw, start, end, off) };
 }
 
 function bad(def: AttributeDef, off: number, why: string): RadiusError {
   return new RadiusError('RADIUS_ERR_BAD_ATTRIBUTE', `${def.name}: ${why}`, off, def.type);
 }
 
-function decodeValue(def: AttributeDef, v: Buffer, off: number): AttributeValue {
+function decodeValue(def: AttributeDef, raw: Buffer, start: number, end: number, off: number): AttributeValue {
+  const n = end - start;
   switch (def.kind) {
     case 'integer':
     case 'date':
-      if (v.length !== 4) throw bad(def, off, `${def.kind} must be 4 octets, got ${v.length}`);
-      return v.readUInt32BE(0);
+      if (n !== 4) throw bad(def, off, `${def.kind} must be 4 octets, got ${n}`);
+      return raw.readUInt32BE(start);
     case 'ipaddr':
-      if (v.length !== 4) throw bad(def, off, `ipaddr must be 4 octets, got ${v.length}`);
-      return `${v[0]}.${v[1]}.${v[2]}.${v[3]}`;
+      if (n !== 4) throw bad(def, off, `ipaddr must be 4 octets, got ${n}`);
+      return `${raw[start]}.${raw[start + 1]}.${raw[start + 2]}.${raw[start + 3]}`;
     case 'ipv6addr':
-      if (v.length !== 16) throw bad(def, off, `ipv6addr must be 16 octets, got ${v.length}`);
-      return formatIPv6(v);
+      if (n !== 16) throw bad(def, off, `ipv6addr must be 16 octets, got ${n}`);
+      return formatIPv6(raw.subarray(start, end));
     case 'ifid':
-      if (v.length !== 8) throw bad(def, off, `ifid must be 8 octets, got ${v.length}`);
-      return [0, 2, 4, 6].map((i) => v.readUInt16BE(i).toString(16).padStart(4, '0')).join(':');
+      if (n !== 8) throw bad(def, off, `ifid must be 8 octets, got ${n}`);
+      return [0, 2, 4, 6].map((i) => raw.readUInt16BE(start + i).toString(16).padStart(4, '0')).join(':');
     case 'ipv6prefix':
-      return decodeIPv6Prefix(def, v, off);
+      return decodeIPv6Prefix(def, raw.subarray(start, end), off);
     case 'text':
-      return v.toString('utf8');
+      return raw.toString('utf8', start, end);
     case 'string':
-      if (def.type === MESSAGE_AUTHENTICATOR && v.length !== 16) throw bad(def, off, `must be 16 octets, got ${v.length}`);
-      return v;
+      if (def.type === MESSAGE_AUTHENTICATOR && n !== 16) throw bad(def, off, `must be 16 octets, got ${n}`);
+      return raw.subarray(start, end);
     case 'vsa':
-      return decodeVsa(def, v, off);
+      return decodeVsa(def, raw.subarray(start, end), off);
   }
 }
 
@@ -216,10 +217,24 @@ export function attributesForLog(pkt: { attributes: Attribute[] }): Record<strin
 
 // ---------------------------------------------------------------- authenticators
 
-function md5(...parts: Buffer[]): Buffer {
-  const h = createHash('md5');
-  for (const p of parts) h.update(p);
-  return h.digest();
+let md5Scratch = Buffer.allocUnsafe(MAX_PACKET_LENGTH + 256);
+
+/**
+ * MD5(a | b | c | d): the shape of every RADIUS authenticator (header,
+ * authenticator, attributes, secret). One-shot crypto.hash over a reused
+ * buffer: a createHash() object per packet is a native object the scavenger
+ * must finalize, which made each young-generation GC pause several times
+ * longer at thousands of packets per second.
+ */
+function md5(a: Buffer, b: Buffer, c: Buffer, d: Buffer): Buffer {
+  if (typeof oneShotHash !== 'function') return createHash('md5').update(a).update(b).update(c).update(d).digest();
+  const n = a.length + b.length + c.length + d.length;
+  if (md5Scratch.length < n) md5Scratch = Buffer.allocUnsafe(n);
+  let w = a.copy(md5Scratch, 0);
+  w += b.copy(md5Scratch, w);
+  w += c.copy(md5Scratch, w);
+  d.copy(md5Scratch, w);
+  return oneShotHash('md5', md5Scratch.subarray(0, n), 'buffer');
 }
 
 const ZERO16 = Buffer.alloc(16);
@@ -373,12 +388,12 @@ function encodeValue(def: AttributeDef | undefined, name: string, v: AttributeIn
  */
 export function encodePacket(p: PacketInput, secret: string | Buffer): Buffer {
   const s = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
-  const parts: Buffer[] = [];
+  // Values first (to size the packet), then one allocation: this runs for every reply.
+  const types: number[] = [];
+  const values: Buffer[] = [];
   let len = HEADER_LENGTH;
   let maOff: number | undefined;
-  const entries = [...p.attributes];
-  if (p.messageAuthenticator && !entries.some(([n]) => n === 'Message-Authenticator' || n === MESSAGE_AUTHENTICATOR)) entries.push(['Message-Authenticator', ZERO16]);
-  for (const [n, v] of entries) {
+  const add = (n: string | number, v: AttributeInputValue): void => {
     const def = typeof n === 'number' ? ATTRIBUTES_BY_TYPE.get(n) : ATTRIBUTES_BY_NAME.get(n);
     if (!def && typeof n === 'string') throw encErr(`unknown attribute ${n}`);
     const type = def ? def.type : (n as number);
@@ -386,14 +401,31 @@ export function encodePacket(p: PacketInput, secret: string | Buffer): Buffer {
     const val = type === MESSAGE_AUTHENTICATOR ? ZERO16 : encodeValue(def, def?.name ?? `Attr-${type}`, v);
     if (val.length > 253) throw encErr(`${def?.name ?? type}: value of ${val.length} octets > 253`);
     if (type === MESSAGE_AUTHENTICATOR) maOff = len + 2;
-    parts.push(Buffer.from([type, val.length + 2]), val);
+    types.push(type);
+    values.push(val);
     len += val.length + 2;
+  };
+  let hasMa = false;
+  for (const [n, v] of p.attributes) {
+    if (n === 'Message-Authenticator' || n === MESSAGE_AUTHENTICATOR) hasMa = true;
+    add(n, v);
   }
+  if (p.messageAuthenticator && !hasMa) add('Message-Authenticator', ZERO16);
   if (len > MAX_PACKET_LENGTH) throw encErr(`packet of ${len} octets > 4096`);
-  const buf = Buffer.concat([Buffer.alloc(HEADER_LENGTH), ...parts], len);
+  // Pooled (no ArrayBuffer of its own per reply); every octet is written below: header, authenticator, attributes.
+  const buf = Buffer.allocUnsafe(len);
+  let w = HEADER_LENGTH;
+  for (let i = 0; i < values.length; i++) {
+    const val = values[i]!;
+    buf[w] = types[i]!;
+    buf[w + 1] = val.length + 2;
+    val.copy(buf, w + 2);
+    w += val.length + 2;
+  }
   buf[0] = p.code;
   buf[1] = p.identifier;
   buf.writeUInt16BE(len, 2);
+  buf.fill(0, 4, HEADER_LENGTH);
   const isResponse = RESPONSE_CODES.has(p.code);
   const computedReq = hasComputedRequestAuthenticator(p.code);
   if (isResponse && !p.requestAuthenticator) throw encErr('a response needs the request authenticator');
