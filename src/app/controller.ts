@@ -153,13 +153,14 @@ export class Controller implements NocBackend, CoaHandler {
     return st;
   }
 
-  private sourceFor(): ReconcileSource {
-    const policy = (): AppPolicy => this.policy;
+  /** The reconciler's view of the desired state under `override` (a proposed policy) or the current policy. */
+  private sourceFor(override?: AppPolicy): ReconcileSource {
+    const policy = (): AppPolicy => override ?? this.policy;
     return {
       get space() { return policy().space; },
       keys: (dpid, live) => {
         const out = new Map<string, PortKey>();
-        for (const p of this.policy.subscriberPorts(dpid, live)) out.set(portKeyString({ dpid, port: p }), { dpid, port: p });
+        for (const p of policy().subscriberPorts(dpid, live)) out.set(portKeyString({ dpid, port: p }), { dpid, port: p });
         for (const [ks, s] of this.sessionsByKey) if (s.key.dpid === dpid) out.set(ks, s.key);
         for (const ks of this.overridesByKey.keys()) {
           const k = parseKs(ks);
@@ -177,16 +178,18 @@ export class Controller implements NocBackend, CoaHandler {
         const ks = portKeyString(key);
         if (this.sessionsByKey.has(ks) || this.overridesByKey.has(ks)) return true;
         if (key.vlan !== undefined) return false;
-        return live.has(key.port) && this.policy.subscriberPorts(key.dpid, new Set([key.port])).includes(key.port);
+        return live.has(key.port) && policy().subscriberPorts(key.dpid, new Set([key.port])).includes(key.port);
       },
-      portFlows: (key) => this.policy.portFlows(this.stateOf(key), this.now()),
-      switchFlows: (dpid, live) => this.policy.switchFlows(dpid, live, this.now()),
-      keyOfCookie: (dpid, cookie) => this.policy.keyOfCookie(dpid, cookie),
+      portFlows: (key) => policy().portFlows(this.stateOf(key), this.now()),
+      switchFlows: (dpid, live) => policy().switchFlows(dpid, live, this.now()),
+      keyOfCookie: (dpid, cookie) => policy().keyOfCookie(dpid, cookie),
       describe: (key) => {
         const st = this.stateOf(key);
-        return {
-          session: st.session?.sessionId, nas: st.session?.nas, profile: st.session?.profile, override: st.override?.kind,
-        };
+        // Only what is there: a port with no session logs no session=undefined.
+        const d: Record<string, unknown> = {};
+        if (st.session) { d.session = st.session.sessionId; d.nas = st.session.nas; d.profile = st.session.profile; }
+        if (st.override) d.override = st.override.kind;
+        return d;
       },
     };
   }
@@ -347,6 +350,20 @@ export class Controller implements NocBackend, CoaHandler {
     const flows = this.policy.portFlows(st, this.now());
     if (!rc) return { adds: flows.map((f) => ({ ...addLike(f) })), deletes: [] };
     return rc.plan(key, flows);
+  }
+
+  /**
+   * What a proposed policy (a new config) would change on every connected
+   * switch, against what is installed now; nothing is applied.
+   */
+  planPolicy(policy: AppPolicy): { dpid: Dpid; change: FlowChange }[] {
+    const source = this.sourceFor(policy);
+    const out: { dpid: Dpid; change: FlowChange }[] = [];
+    for (const [dpid, rc] of this.reconcilers) {
+      if (!rc.datapath.connected) continue;
+      out.push({ dpid, change: rc.planAll(source) });
+    }
+    return out;
   }
 
   private scheduleExpiry(key: PortKey, o: Override): void {

@@ -244,6 +244,26 @@ export class Reconciler {
     return { adds: p.adds.map(addMod), deletes: p.deletes.map((id) => deleteMod(parseFlowId(id))) };
   }
 
+  /**
+   * What moving to another desired state (e.g. a proposed config) would send,
+   * computed against what is installed, without sending anything: every key
+   * installed now or covered by `source`, and the switch-wide rules.
+   */
+  planAll(source: ReconcileSource): { adds: FlowModInput[]; deletes: FlowModInput[] } {
+    const live = this.livePorts();
+    const kss = new Set<string>(this.index.keys());
+    for (const k of source.keys(this.dpid, live)) kss.add(portKeyString(k));
+    kss.add(SWITCH_WIDE);
+    const adds: FlowModInput[] = [];
+    const deletes: FlowModInput[] = [];
+    for (const ks of kss) {
+      const p = this.planKey(ks, this.desiredOf(ks, live, source));
+      for (const f of p.adds) adds.push(addMod(f));
+      for (const id of p.deletes) deletes.push(deleteMod(parseFlowId(id)));
+    }
+    return { adds, deletes };
+  }
+
   get installedCount(): number {
     return this.flowCount;
   }
@@ -400,11 +420,11 @@ export class Reconciler {
     return res;
   }
 
-  private desiredOf(ks: string, live: ReadonlySet<number>): DesiredFlow[] {
-    if (ks === SWITCH_WIDE) return this.source.switchFlows(this.dpid, live);
+  private desiredOf(ks: string, live: ReadonlySet<number>, source: ReconcileSource = this.source): DesiredFlow[] {
+    if (ks === SWITCH_WIDE) return source.switchFlows(this.dpid, live);
     const key = parsePortKey(ks);
     key.dpid = this.dpid;
-    return this.source.covers(key, live) ? this.source.portFlows(key) : [];
+    return source.covers(key, live) ? source.portFlows(key) : [];
   }
 
   private planKey(ks: string, desiredFlows: DesiredFlow[]): Planned {

@@ -145,3 +145,50 @@ describe('app/controller', () => {
     assert.strictEqual(ctl.reconciler(D)?.installed(SWITCH_WIDE).length, 1);
   });
 });
+
+describe('app/controller: planning a proposed policy (config)', () => {
+  let dir: string;
+  let store: Store;
+  let sw$: Subject<SwitchEvent>;
+  let dp: FakeDatapath;
+  let ctl: Controller;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rc-plan-'));
+    store = await openStore({ kind: 'embedded', path: dir });
+    sw$ = new Subject();
+    dp = new FakeDatapath(D, [1, 2, 3, 4, 99]);
+    const sched = new ManualScheduler();
+    ctl = new Controller({ store, policy: testPolicy([1, 2, 3, 4]), switchEvents$: sw$, scheduler: sched, now: () => 1_000_000 + sched.now() });
+    await ctl.start();
+    sw$.next({ type: 'connected', dpid: D, datapath: dp, ports: [...dp.ports.values()], desc: dp.desc });
+    await ctl.idle();
+  });
+  afterEach(async () => {
+    await ctl.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the current policy plans no change', () => {
+    const plans = ctl.planPolicy(testPolicy([1, 2, 3, 4]));
+    assert.strictEqual(plans.length, 1);
+    assert.deepStrictEqual([plans[0]?.change.adds.length, plans[0]?.change.deletes.length], [0, 0]);
+  });
+
+  it('a proposed policy is planned against what is installed, and nothing reaches the switch', async () => {
+    const mods = dp.mods.length;
+    // Port 4 leaves the subscriber ranges: its flows would go, nothing would be added.
+    const plans = ctl.planPolicy(testPolicy([1, 2, 3]));
+    const change = plans[0]?.change;
+    assert.ok(change);
+    assert.strictEqual(change.adds.length, 0);
+    assert.ok(change.deletes.length > 0, 'port 4 flows planned for deletion');
+    assert.ok(change.deletes.every((m) => (m.cookie & 0xffffffffn) === 4n), 'only port 4 flows are deleted');
+    assert.strictEqual(dp.mods.length, mods, 'planning sent no flow-mod');
+    assert.strictEqual(dp.table.verdict(0, syn(4, '203.0.113.25', 25)), 'drop', 'the switch still enforces the current policy');
+    // Applying the same policy does exactly what was planned.
+    const applied = await ctl.reload(testPolicy([1, 2, 3]));
+    assert.strictEqual(applied.reduce((n, r) => n + r.deletes.length, 0), change.deletes.length);
+  });
+});
