@@ -379,6 +379,28 @@ function encodeValue(def: AttributeDef | undefined, name: string, v: AttributeIn
   }
 }
 
+interface Encoded {
+  types: number[];
+  values: Buffer[];
+  /** Packet length so far. */
+  len: number;
+  /** Offset of the Message-Authenticator value, when there is one. */
+  maOff: number | undefined;
+}
+
+function addAttribute(acc: Encoded, n: string | number, v: AttributeInputValue): void {
+  const def = typeof n === 'number' ? ATTRIBUTES_BY_TYPE.get(n) : ATTRIBUTES_BY_NAME.get(n);
+  if (!def && typeof n === 'string') throw encErr(`unknown attribute ${n}`);
+  const type = def ? def.type : (n as number);
+  if (!Number.isInteger(type) || type < 1 || type > 255) throw encErr(`bad attribute type ${String(n)}`);
+  const val = type === MESSAGE_AUTHENTICATOR ? ZERO16 : encodeValue(def, def?.name ?? `Attr-${type}`, v);
+  if (val.length > 253) throw encErr(`${def?.name ?? type}: value of ${val.length} octets > 253`);
+  if (type === MESSAGE_AUTHENTICATOR) acc.maOff = acc.len + 2;
+  acc.types.push(type);
+  acc.values.push(val);
+  acc.len += val.length + 2;
+}
+
 /**
  * Encode a packet and compute its authenticators with `secret`: the
  * RFC 2866 / RFC 5176 Request Authenticator for Accounting/CoA/Disconnect
@@ -389,28 +411,14 @@ function encodeValue(def: AttributeDef | undefined, name: string, v: AttributeIn
 export function encodePacket(p: PacketInput, secret: string | Buffer): Buffer {
   const s = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
   // Values first (to size the packet), then one allocation: this runs for every reply.
-  const types: number[] = [];
-  const values: Buffer[] = [];
-  let len = HEADER_LENGTH;
-  let maOff: number | undefined;
-  const add = (n: string | number, v: AttributeInputValue): void => {
-    const def = typeof n === 'number' ? ATTRIBUTES_BY_TYPE.get(n) : ATTRIBUTES_BY_NAME.get(n);
-    if (!def && typeof n === 'string') throw encErr(`unknown attribute ${n}`);
-    const type = def ? def.type : (n as number);
-    if (!Number.isInteger(type) || type < 1 || type > 255) throw encErr(`bad attribute type ${String(n)}`);
-    const val = type === MESSAGE_AUTHENTICATOR ? ZERO16 : encodeValue(def, def?.name ?? `Attr-${type}`, v);
-    if (val.length > 253) throw encErr(`${def?.name ?? type}: value of ${val.length} octets > 253`);
-    if (type === MESSAGE_AUTHENTICATOR) maOff = len + 2;
-    types.push(type);
-    values.push(val);
-    len += val.length + 2;
-  };
+  const acc: Encoded = { types: [], values: [], len: HEADER_LENGTH, maOff: undefined };
   let hasMa = false;
   for (const [n, v] of p.attributes) {
     if (n === 'Message-Authenticator' || n === MESSAGE_AUTHENTICATOR) hasMa = true;
-    add(n, v);
+    addAttribute(acc, n, v);
   }
-  if (p.messageAuthenticator && !hasMa) add('Message-Authenticator', ZERO16);
+  if (p.messageAuthenticator && !hasMa) addAttribute(acc, 'Message-Authenticator', ZERO16);
+  const { types, values, len, maOff } = acc;
   if (len > MAX_PACKET_LENGTH) throw encErr(`packet of ${len} octets > 4096`);
   // Pooled (no ArrayBuffer of its own per reply); every octet is written below: header, authenticator, attributes.
   const buf = Buffer.allocUnsafe(len);

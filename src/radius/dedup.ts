@@ -46,10 +46,21 @@ export class DuplicateCache {
     this.map.set(key, { expires: this.now() + this.windowMs, value: { state: 'pending' } });
   }
 
-  /** Remember the answer; the window restarts from now. */
+  /**
+   * Remember the answer; the window restarts from now. The entry is updated
+   * in place (no delete + insert in a map of up to maxEntries per reply): it
+   * keeps its insertion position, a few milliseconds ahead of its expiry
+   * order, which only lets the sweep stop a little early; get() still checks
+   * each entry's own expiry.
+   */
   answer(key: string, reply: Buffer): void {
-    this.map.delete(key);
-    this.map.set(key, { expires: this.now() + this.windowMs, value: { state: 'answered', reply } });
+    const value: DedupState = { state: 'answered', reply };
+    const expires = this.now() + this.windowMs;
+    const e = this.map.get(key);
+    if (e) {
+      e.expires = expires;
+      e.value = value;
+    } else this.map.set(key, { expires, value });
   }
 
   /** Processing failed without an answer: let a retransmission try again. */
