@@ -7,6 +7,7 @@ import type { Dpid, FlowStats } from '../openflow/types';
 import type { Datapath, FlowModInput } from '../switch/types';
 import type { Override, PortKey, Session } from '../policy/types';
 import type { AuditEntry, AuditQuery, SessionRecord } from '../store/types';
+import type { Config } from '../app/config';
 
 export interface SwitchInfo {
   dpid: Dpid;
@@ -58,6 +59,8 @@ export interface NocBackend {
   setOverride(key: PortKey, req: OverrideRequest): Promise<{ confirmed: boolean; change: FlowChange }>;
   /** What setOverride would change, without applying it. */
   planOverride(key: PortKey, override: Override | undefined): Promise<FlowChange>;
+  /** What reloading with `cfg` would change on every connected switch, without applying it. */
+  planConfig(cfg: Config): Promise<{ dpid: Dpid; name?: string; change: FlowChange }[]>;
   /** Reconcile one switch now (e.g. after an ofctl_rest delete touched OP25B flows); returns what was repaired. */
   reconcileNow(dpid: Dpid): Promise<FlowChange>;
   /** True for cookies in the OP25B namespace. */

@@ -32,6 +32,7 @@ import { describeCookie } from '../policy/cookie';
 import type { AuditEntry, AuditQuery, SessionRecord } from '../store/types';
 import type { FlowModInput } from '../switch/types';
 import type { FlowChange, NocBackend, PortView, SwitchInfo } from './backend';
+import { ConfigError, parseConfig } from '../app/config';
 import {
   ApiError, badInput, dpidHex16, parseDuration, parseNocDpid, parseNocPort, parseTime, portKeyText, sendJson,
 } from './http';
@@ -284,6 +285,31 @@ export function registerNocRoutes(app: FastifyInstance, o: NocRouteOptions): voi
     const view = await backend.port(key);
     return sendJson(reply, 200, {
       port: portKeyText(key), action: kind ?? 'clear', applied: false, current: view ? portJson(view) : undefined, flows: changeJson(change),
+    });
+  });
+
+  // Plan a proposed config: the whole file as text (YAML or JSON), validated
+  // like check-config; the reply lists, per connected switch, the flow-mods a
+  // reload with it would send. Nothing is applied.
+  app.post<{ Body: { config: string } }>(`${NOC_PREFIX}/plan/config`, {
+    ...read,
+    bodyLimit: 4 * 1024 * 1024,
+    schema: { body: { type: 'object', additionalProperties: false, required: ['config'], properties: { config: { type: 'string', minLength: 1, maxLength: 4 * 1024 * 1024 } } } },
+  }, async (req, reply) => {
+    let cfg;
+    try {
+      cfg = parseConfig(req.body.config, 'body.config');
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      return sendJson(reply, 400, {
+        error: { code: e.code, field: 'body.config', message: e.issues.map((i) => i.message).join('; ') },
+        issues: e.issues.map((i) => ({ path: i.path, expected: i.expected, message: i.message })),
+      });
+    }
+    const plans = await backend.planConfig(cfg);
+    return sendJson(reply, 200, {
+      applied: false,
+      switches: plans.map((p) => ({ dpid: dpidHex16(p.dpid), ...(p.name !== undefined ? { name: p.name } : {}), flows: changeJson(p.change) })),
     });
   });
 

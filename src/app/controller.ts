@@ -26,6 +26,8 @@ import { Reconciler, SWITCH_WIDE, dpidHex, type ChangeResult, type ReconcileSour
 import { inCookieSpace, type CookieSpace } from '../reconcile/diff';
 import { logger as rootLogger, type Logger } from '../log';
 import { counter } from '../metrics';
+import type { Config } from './config';
+import { policyFromConfig } from './policy-adapter';
 import type { Observable } from 'rxjs';
 
 /** What the controller needs from the configuration and the policy (pure functions). */
@@ -364,6 +366,14 @@ export class Controller implements NocBackend, CoaHandler {
       out.push({ dpid, change: rc.planAll(source) });
     }
     return out;
+  }
+
+  async planConfig(cfg: Config): Promise<{ dpid: Dpid; name?: string; change: FlowChange }[]> {
+    const policy = policyFromConfig(cfg);
+    return this.planPolicy(policy).map((p) => {
+      const name = policy.switchName(p.dpid);
+      return name === undefined ? p : { ...p, name };
+    });
   }
 
   private scheduleExpiry(key: PortKey, o: Override): void {

@@ -9,6 +9,7 @@
  *   op25b audit [--port P] [--subscriber S] [--since T] [--until T] [--limit N]
  *   op25b flows DPID [--op25b]
  *   op25b plan PORT quarantine|exempt|clear [--all]
+ *   op25b plan-config FILE
  *
  * Every command takes --api URL (env OP25B_API, default http://127.0.0.1:8080),
  * --token TOKEN (env OP25B_TOKEN) and --json (the API's JSON, exact 64-bit).
@@ -18,6 +19,7 @@
  */
 import type { Command } from 'commander';
 import * as os from 'os';
+import { readFileSync } from 'fs';
 import { parseJson, stringifyJson } from '../openflow/bigjson';
 
 export interface NocCliOptions {
@@ -227,4 +229,18 @@ export function registerNoc(program: Command): void {
       const cur = j.current as Obj | undefined;
       out(`${j.port}: plan ${j.action} (not applied)${cur ? `; now ${cur.effective} (${cur.why})` : ''}\n` + changeRows(j.flows as Obj));
     });
+
+  common(program.command('plan-config').description('what reloading the controller with FILE would change on every connected switch, without applying it')
+    .argument('<file>', 'proposed config (YAML or JSON)'))
+    .action(async (file: string, o: NocCliOptions) => {
+      let text: string;
+      try { text = readFileSync(file, 'utf8'); } catch (e) { throw new Error(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e }); }
+      const r = await callApi(o, 'POST', '/op25b/v1/plan/config', { config: text });
+      if (o.json) return printJson(r.text);
+      const j = r.json as Obj;
+      const sws = j.switches as Obj[];
+      if (sws.length === 0) return out('no connected switch: nothing to plan\n');
+      out(sws.map((sw) => `${String(sw.dpid)}${sw.name !== undefined ? ` (${String(sw.name)})` : ''}: plan (not applied)\n` + changeRows(sw.flows as Obj)).join('\n'));
+    });
+
 }

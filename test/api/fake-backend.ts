@@ -14,6 +14,7 @@ import type { AuditEntry, AuditInput, AuditQuery, SessionRecord } from '../../sr
 import type { Datapath, FlowModInput } from '../../src/switch/types';
 import type { FlowChange, NocBackend, OverrideRequest, PortView, SwitchInfo } from '../../src/api/backend';
 import { FakeDatapath } from '../support/fake-datapath';
+import type { Config } from '../../src/app/config';
 
 export function mod(command: number, cookie: bigint, priority: number, match: Match, drop = true): FlowModInput {
   return {
@@ -142,6 +143,19 @@ export class FakeBackend implements NocBackend {
     const deletes = have.filter((h) => !wantQ.some((m) => m.priority === h.priority && JSON.stringify(h.match) === JSON.stringify(m.match)))
       .map((h) => mod(4, h.cookie, h.priority, h.match));
     return { adds, deletes };
+  }
+
+  /** Configs the API asked to plan (the real planning is tested on the controller). */
+  readonly plannedConfigs: Config[] = [];
+  async planConfig(cfg: Config): Promise<{ dpid: Dpid; name?: string; change: FlowChange }[]> {
+    this.plannedConfigs.push(cfg);
+    const out: { dpid: Dpid; name?: string; change: FlowChange }[] = [];
+    for (const [dpid, dp] of this.dps) {
+      if (!dp.connected) continue;
+      const adds = [...dp.ports.keys()].flatMap((p) => this.desired({ dpid, port: p }));
+      out.push({ dpid, name: cfg.switches.find((s) => s.dpid === dpid)?.name ?? 'unnamed', change: { adds, deletes: [] } });
+    }
+    return out;
   }
 
   async reconcileNow(dpid: Dpid): Promise<FlowChange> {

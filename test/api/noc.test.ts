@@ -4,6 +4,8 @@
  * switch, expiry on the fake backend's clock, /metrics.
  */
 import { strict as assert } from 'assert';
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { portKeyString } from '../../src/policy/types';
 import { cookieFor } from '../../src/policy/cookie';
 import { FlowStatsPoller, blockedSmtp, flowsGauge } from '../../src/api/metrics';
@@ -275,5 +277,38 @@ describe('api: NOC routes', () => {
     const res = await r.call('POST', '/op25b/v1/ports/sw1:3/quarantine', { reason: 'x' }, { token: null });
     assert.equal(res.status, 401);
     assert.match(err(res.json).message, /none is configured/);
+  });
+});
+
+describe('api: plan a proposed config', () => {
+  let r: Running;
+  beforeEach(async () => { r = await startFake(); });
+  afterEach(async () => { await r.server.close(); });
+  const example = readFileSync(join(__dirname, '..', '..', 'flows', 'example-config.yaml'), 'utf8');
+
+  it('validates the config like check-config and returns per-switch flow changes, applying nothing', async () => {
+    const res = await r.call('POST', '/op25b/v1/plan/config', { config: example });
+    assert.equal(res.status, 200, res.text);
+    const j = res.json as Obj;
+    assert.equal(j.applied, false);
+    const sws = j.switches as Obj[];
+    assert.ok(sws.length >= 1);
+    assert.equal(sws[0]!.dpid, '0000000000000001');
+    assert.ok(((sws[0]!.flows as Obj).adds as unknown[]).length > 0, 'the fake planned adds and the reply carries them');
+    assert.equal(r.backend.plannedConfigs.length, 1);
+    assert.deepEqual(r.backend.plannedConfigs[0]!.blocked_ports, [25], 'the backend got the parsed config');
+  });
+
+  it('a broken config is a 400 naming every problem, and nothing is planned', async () => {
+    const res = await r.call('POST', '/op25b/v1/plan/config', { config: 'switches:\n  - { dpid: "0x1", name: a1, uplinks: "1-x" }\nblocked_ports: [70000]\n' });
+    assert.equal(res.status, 400);
+    assert.equal(err(res.json).code, 'CONFIG_ERR_INVALID');
+    assert.equal(err(res.json).field, 'body.config');
+    const issues = (res.json as { issues: { path: string }[] }).issues.map((i) => i.path);
+    assert.ok(issues.includes('switches[0].uplinks') && issues.includes('blocked_ports[0]'), JSON.stringify(issues));
+    assert.equal(r.backend.plannedConfigs.length, 0);
+    const missing = await r.call('POST', '/op25b/v1/plan/config', {});
+    assert.equal(missing.status, 400);
+    assert.equal(err(missing.json).field, 'body.config');
   });
 });

@@ -90,3 +90,20 @@ describe('cli: op25b NOC commands against the API', function () {
     assert.match(down.stderr, /cannot reach the API at http:\/\/127.0.0.1:1/);
   });
 });
+
+describe('cli: op25b plan-config', function () {
+  this.timeout(120_000);
+  let r: Running;
+  before(async () => { r = await startFake(); });
+  after(async () => { await r.server.close(); });
+
+  it('prints the planned flow changes per switch; a bad file fails with the config errors', async () => {
+    const ok = await op25b(['plan-config', join(ROOT, 'flows/example-config.yaml'), '--api', r.base]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^0000000000000001 \(a1\): plan \(not applied\)/m);
+    assert.match(ok.stdout, /^add\s+0\s+20000/m);
+    const bad = await op25b(['plan-config', join(ROOT, 'package.json'), '--api', r.base]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /CONFIG_ERR_INVALID/);
+  });
+});
