@@ -66,6 +66,14 @@ export interface ControllerOptions {
 }
 
 const eventsTotal = counter('op25b_subscriber_events_total', 'Subscriber events seen by the controller', ['kind', 'result'] as const);
+/** The labelled children, looked up once (prom-client hashes the label object on every inc). */
+const eventsChildren = new Map<string, ReturnType<typeof eventsTotal.labels>>();
+function eventsCounter(kind: string, applied: boolean): ReturnType<typeof eventsTotal.labels> {
+  const k = applied ? kind : `${kind}\0`;
+  let c = eventsChildren.get(k);
+  if (!c) { c = eventsTotal.labels({ kind, result: applied ? 'applied' : 'ignored' }); eventsChildren.set(k, c); }
+  return c;
+}
 
 const COA_OVERRIDE: Record<Exclude<CoaAction, 'default'>, Override['kind']> = {
   'quarantine-smtp': 'quarantine-smtp', 'quarantine-all': 'quarantine-all', 'exempt': 'exempt',
@@ -252,16 +260,18 @@ export class Controller implements NocBackend, CoaHandler {
   onRecorded(r: RecordedEvent): Promise<ChangeResult[]> {
     const ev = r.event;
     const key = ev.key ?? (ev.dpid !== undefined && ev.port !== undefined ? { dpid: ev.dpid, port: ev.port } : undefined);
-    const meta = {
-      kind: ev.kind, nas: ev.nas, session: ev.sessionId || undefined,
-      dpid: key ? dpidHex(key.dpid) : undefined, port: key?.port, vlan: key?.vlan, profile: ev.profile,
-    };
-    eventsTotal.inc({ kind: ev.kind, result: r.result.applied ? 'applied' : 'ignored' });
-    if (!r.result.applied) {
-      this.log.info('subscriber event ignored', { ...meta, result: r.result.ignored ?? 'not applied' });
-      return Promise.resolve([]);
+    const applied = r.result.applied;
+    eventsCounter(ev.kind, applied).inc();
+    // One line per subscriber event; its fields are built only when the line is written.
+    if (this.log.isInfoEnabled()) {
+      this.log.info(applied ? 'subscriber event' : 'subscriber event ignored', {
+        kind: ev.kind, nas: ev.nas, session: ev.sessionId || undefined,
+        dpid: key ? dpidHex(key.dpid) : undefined, port: key?.port, vlan: key?.vlan, profile: ev.profile,
+        result: applied ? 'applied' : r.result.ignored ?? 'not applied',
+        affected: applied ? r.result.affected.length : undefined,
+      });
     }
-    this.log.info('subscriber event', { ...meta, result: 'applied', affected: r.result.affected.length });
+    if (!applied) return Promise.resolve([]);
     switch (ev.kind) {
       case 'start':
       case 'interim':

@@ -14,13 +14,39 @@ export interface PortKey {
   vlan?: number;
 }
 
+// The last dpid's hex text: a key string is built several times per
+// subscriber event, and a controller has few switches (bigint -> hex is not free).
+let lastDpid: bigint | undefined;
+let lastDpidHex = '';
+let lastDpidText = '';
+let lastDpidParsed = 0n;
+
 /** Canonical string form: "0000000000000001:3" or "0000000000000001:3.101". Stable, sortable, usable as a map key. */
 export function portKeyString(k: PortKey): string {
-  const d = k.dpid.toString(16).padStart(16, '0');
+  let d: string;
+  if (k.dpid === lastDpid) d = lastDpidHex;
+  else { d = k.dpid.toString(16).padStart(16, '0'); lastDpid = k.dpid; lastDpidHex = d; }
   return k.vlan === undefined ? `${d}:${k.port}` : `${d}:${k.port}.${k.vlan}`;
 }
 
 export function parsePortKey(s: string): PortKey {
+  // Fast path: the canonical form portKeyString writes (16 lower-case hex digits, ':', decimal port).
+  if (s.length > 17 && s.length <= 28 && s.charCodeAt(16) === 58 /* ':' */) {
+    const dp = s.slice(0, 16);
+    let port = 0; let vlan = -1; let ok = true;
+    for (let i = 17; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 48 && c <= 57) { if (vlan < 0) port = port * 10 + (c - 48); else vlan = vlan * 10 + (c - 48); }
+      else if (c === 46 /* '.' */ && vlan < 0 && i > 17 && i < s.length - 1) vlan = 0;
+      else { ok = false; break; }
+    }
+    if (ok && /^[0-9a-f]{16}$/.test(dp)) {
+      if (dp !== lastDpidText) { lastDpidParsed = BigInt('0x' + dp); lastDpidText = dp; }
+      const key: PortKey = { dpid: lastDpidParsed, port };
+      if (vlan >= 0) key.vlan = vlan;
+      return key;
+    }
+  }
   const m = /^([0-9a-fA-F]{1,16}):(\d+)(?:\.(\d+))?$/.exec(s);
   if (!m) throw new Error(`not a port key: ${JSON.stringify(s)} (expected DPIDHEX:PORT or DPIDHEX:PORT.VLAN)`);
   const key: PortKey = { dpid: BigInt('0x' + m[1]), port: Number(m[2]) };

@@ -593,16 +593,27 @@ export class Reconciler {
   }
 
   private logChange(p: Planned, c: KeyChange): void {
-    const rules = [...new Set(p.desiredFlows.map((f) => f.rule))].join(',') || 'none';
-    let extra: Record<string, unknown> = {};
-    if (p.ks !== SWITCH_WIDE && this.source.describe) {
-      const key = parsePortKey(p.ks); key.dpid = this.dpid;
-      extra = this.source.describe(key);
+    if (!this.log.isInfoEnabled()) return;
+    // The distinct rule names in the policy's order (a port has a handful of flows: no Set).
+    let rules = '';
+    for (const f of p.desiredFlows) {
+      if (rules === f.rule || rules.startsWith(f.rule + ',') || rules.endsWith(',' + f.rule) || rules.includes(',' + f.rule + ',')) continue;
+      rules = rules === '' ? f.rule : `${rules},${f.rule}`;
     }
-    this.log.info('flows applied', {
-      ...portFields(p.ks), ...extra, rules, adds: c.adds.length, deletes: c.deletes.length,
-      result: c.errors ? `refused: ${c.errors.join(',')}` : 'confirmed',
-    });
+    const fields: Record<string, unknown> = {};
+    if (p.ks === SWITCH_WIDE) {
+      fields.port = SWITCH_WIDE;
+    } else {
+      const key = parsePortKey(p.ks); key.dpid = this.dpid;
+      fields.port = key.port;
+      if (key.vlan !== undefined) fields.vlan = key.vlan;
+      if (this.source.describe) Object.assign(fields, this.source.describe(key));
+    }
+    fields.rules = rules || 'none';
+    fields.adds = c.adds.length;
+    fields.deletes = c.deletes.length;
+    fields.result = c.errors ? `refused: ${c.errors.join(',')}` : 'confirmed';
+    this.log.info('flows applied', fields);
   }
 }
 

@@ -152,7 +152,7 @@ export class Connection implements Datapath {
   get queuedBytes(): number { return this.queueBytes + this.socket.writableLength; }
 
   async sendFlowMods(mods: FlowModInput[]): Promise<void> {
-    const failures = await this.sendConfirmed(mods.map((m) => ({ ...m, type: 'FLOW_MOD' as const, xid: 0 })));
+    const failures = await this.sendConfirmed(mods, true);
     if (failures.length > 0) {
       throw new FlowModBatchError(this.dpid, failures.map((f) => ({ index: f.index, flowMod: mods[f.index] as FlowModInput, error: f.error })));
     }
@@ -223,23 +223,26 @@ export class Connection implements Datapath {
   // Requests
 
   /** Sends one-way messages then a barrier; resolves with the errors the switch sent for them. */
-  private async sendConfirmed(msgs: OfMessage[]): Promise<{ index: number; xid: number; error: SwitchErrorInfo }[]> {
+  private async sendConfirmed(msgs: OfMessage[] | FlowModInput[], flowMods = false): Promise<{ index: number; xid: number; error: SwitchErrorInfo }[]> {
     this.assertOpen();
     // Encode everything first: a caller's bad input fails before anything is sent.
+    // One copy per message (with its xid), encoded and remembered as it is.
     const batch: Batch = { failures: [] };
     const xids: number[] = [];
     const bufs: Buffer[] = [];
+    const sent: OfMessage[] = [];
     for (const m of msgs) {
       const xid = this.nextXid();
-      const withXid = { ...m, xid } as OfMessage;
+      const withXid = (flowMods ? { ...m, type: 'FLOW_MOD', xid } : { ...m, xid }) as OfMessage;
       bufs.push(encode(withXid));
       xids.push(xid);
+      sent.push(withXid);
     }
     try {
       for (let i = 0; i < bufs.length; i++) {
         const xid = xids[i] as number;
         this.batchXids.set(xid, { batch, index: i });
-        this.remember(xid, { ...(msgs[i] as OfMessage), xid } as OfMessage);
+        this.remember(xid, sent[i] as OfMessage);
         this.enqueue(bufs[i] as Buffer);
         if (this.queuedBytes > this.highWater) await this.writable();
       }
