@@ -32,7 +32,7 @@ import { ACCT_STATUS_TYPE, CODE } from './dictionary';
 import { RadiusError } from './errors';
 import type { RadiusClient } from './clients';
 import { BurstCoalescer } from './dedup';
-import { isMappingError, profileFrom, type MappingInput, type PortLookup, type PortMapper } from './mapping';
+import { DEFAULT_EXEMPT_VALUES, isMappingError, profileFrom, type MappingInput, type PortLookup, type PortMapper } from './mapping';
 import type { Peer } from './udp';
 import { proxyStateOf, RadiusServerBase, type RadiusServerOptions } from './server-base';
 
@@ -42,6 +42,8 @@ export interface AccountingServerOptions extends RadiusServerOptions {
   store: Store;
   /** Attributes read for the profile, first present wins. Default ['Filter-Id', 'Class']. */
   profileAttributes?: string[];
+  /** Profile values that make a subscriber exempt (config radius.exempt_values); default ["op25b-exempt"]. */
+  exemptValues?: readonly string[];
   /** Most events handed to the store in one burst (see BurstCoalescer), default 1000. */
   maxBurst?: number;
   /** Scheduler for the burst check, default setImmediate. */
@@ -91,7 +93,7 @@ export function nasOf(pkt: Pick<RadiusPacket, 'attributes'>): string | undefined
  */
 export function eventFromAccounting(
   pkt: Pick<RadiusPacket, 'attributes'>,
-  ctx: { mapper: PortMapper; lookup?: PortLookup; profileAttributes: string[]; receivedAt: number },
+  ctx: { mapper: PortMapper; lookup?: PortLookup; profileAttributes: string[]; exemptValues?: readonly string[]; receivedAt: number },
 ): EventBuild & { unknownProfile?: string } {
   const status = getNumber(pkt, 'Acct-Status-Type');
   if (status === undefined) return { ok: false, kind: 'rejected', reason: 'missing Acct-Status-Type' };
@@ -108,7 +110,7 @@ export function eventFromAccounting(
   const eventTime = ts !== undefined ? ts * 1000 : ctx.receivedAt - delay * 1000;
   const profValues: (string | undefined)[] = [];
   for (const n of ctx.profileAttributes) profValues.push(getString(pkt, n));
-  const prof = profileFrom(profValues);
+  const prof = profileFrom(profValues, ctx.exemptValues);
   const isNas = kind === 'nas-on' || kind === 'nas-off';
   const key = isNas ? undefined : ctx.mapper(mappingInputFrom(pkt, nas), ctx.lookup);
   // One object, fields always assigned in the same order (one hidden class; no spreads on the hot path).
@@ -136,7 +138,7 @@ export function eventFromAccounting(
 
 export class AccountingServer extends RadiusServerBase {
   /** eventFromAccounting's context, reused (receivedAt set per request; read synchronously). */
-  private readonly ctx: { mapper: PortMapper; lookup?: PortLookup; profileAttributes: string[]; receivedAt: number };
+  private readonly ctx: { mapper: PortMapper; lookup?: PortLookup; profileAttributes: string[]; exemptValues?: readonly string[]; receivedAt: number };
   private readonly toStore: BurstCoalescer<{ event: SubscriberEvent; resolve: (r: ApplyResult) => void; reject: (e: unknown) => void }>;
 
   constructor(private readonly opts: AccountingServerOptions) {
@@ -150,7 +152,7 @@ export class AccountingServer extends RadiusServerBase {
         }
       }
     }, opts.maxBurst ?? 1000, opts.schedule);
-    this.ctx = { mapper: this.mapper, profileAttributes: opts.profileAttributes ?? ['Filter-Id', 'Class'], receivedAt: 0 };
+    this.ctx = { mapper: this.mapper, profileAttributes: opts.profileAttributes ?? ['Filter-Id', 'Class'], exemptValues: opts.exemptValues ?? DEFAULT_EXEMPT_VALUES, receivedAt: 0 };
     if (opts.portLookup) this.ctx.lookup = opts.portLookup;
   }
 

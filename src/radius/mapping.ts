@@ -240,14 +240,20 @@ export function compileMapping(config: MappingConfig): PortMapper {
 
 export const PROFILE_VALUES: Readonly<Record<string, Profile>> = { 'op25b-exempt': 'exempt', 'op25b-default': 'default' };
 
+/** The values that mark an exempt subscriber by default (config radius.exempt_values). */
+export const DEFAULT_EXEMPT_VALUES: readonly string[] = ['op25b-exempt'];
+
 /**
  * Subscriber profile from the first present of `attributes` values
- * (Filter-Id, then Class by default): "op25b-exempt" -> exempt; absent or
- * anything else -> default, with `unknown` set so the caller logs it.
+ * (Filter-Id, then Class by default): one of `exemptValues` (by default
+ * "op25b-exempt"; an operator may list its own plan names, e.g. a static-IP
+ * business plan) -> exempt; "op25b-default" or absent -> default; anything
+ * else -> default, with `unknown` set so the caller logs it.
  */
-export function profileFrom(values: (string | undefined)[]): { profile: Profile; unknown?: string } {
+export function profileFrom(values: (string | undefined)[], exemptValues: readonly string[] = DEFAULT_EXEMPT_VALUES): { profile: Profile; unknown?: string } {
   const v = values.find((x) => x !== undefined);
   if (v === undefined) return { profile: 'default' };
-  const p = PROFILE_VALUES[v];
-  return p ? { profile: p } : { profile: 'default', unknown: v };
+  if (exemptValues.includes(v)) return { profile: 'exempt' };
+  if (v === 'op25b-default') return { profile: 'default' };
+  return { profile: 'default', unknown: v };
 }

@@ -91,5 +91,8 @@ describe('radius profile', () => {
     assert.deepStrictEqual(profileFrom([undefined, undefined]), { profile: 'default' });
     assert.deepStrictEqual(profileFrom(['gold-plan']), { profile: 'default', unknown: 'gold-plan' });
     assert.deepStrictEqual(profileFrom(['op25b-default', 'op25b-exempt']), { profile: 'default' });
+    // An operator's own exempt plan names (config radius.exempt_values) replace the default list.
+    assert.deepStrictEqual(profileFrom(['business-static'], ['business-static', 'op25b-exempt']), { profile: 'exempt' });
+    assert.deepStrictEqual(profileFrom(['op25b-exempt'], ['business-static']), { profile: 'default', unknown: 'op25b-exempt' });
   });
 });
