@@ -265,7 +265,11 @@ export const CONFIG_SCHEMA = {
       oneOf: [
         {
           type: 'object', additionalProperties: false,
-          properties: { kind: { const: 'embedded' }, path: { type: 'string', minLength: 1, default: './data' } },
+          properties: {
+            kind: { const: 'embedded' }, path: { type: 'string', minLength: 1, default: './data' },
+            // Where commits (and their fsync) run; absent = thread (see src/store/sqlite.ts).
+            writer: { enum: ['thread', 'inline'] },
+          },
         },
         {
           type: 'object', additionalProperties: false, required: ['uri'],
