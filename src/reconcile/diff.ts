@@ -151,8 +151,26 @@ function fromBig(kind: Kind, v: bigint): OxmValue {
   }
 }
 
+/**
+ * Keys of entries already seen. The policy's flows share their template
+ * entries (only in_port / vlan_vid are made per port), so per event most
+ * entries are found here instead of normalised again (IPv6 through bigint).
+ * Entries are treated as immutable once keyed (the policy's are; a dump's
+ * are fresh objects).
+ */
+const entryKeys = new WeakMap<OxmEntry, string>();
+
 /** Canonical text of one OXM entry: "field=hexvalue" or "field=hexvalue/hexmask". */
 function entryKey(e: OxmEntry): string {
+  let k = entryKeys.get(e);
+  if (k === undefined) {
+    k = entryKeyOf(e);
+    if (e.field !== 'in_port') entryKeys.set(e, k); // made per port: caching it would only cost
+  }
+  return k;
+}
+
+function entryKeyOf(e: OxmEntry): string {
   if (e.field === 'opaque') {
     return `opaque:${e.oxm_class}:${e.oxm_field}:${e.has_mask ? 1 : 0}=${e.data.toString('hex')}`;
   }
@@ -234,9 +252,21 @@ function instructionKey(i: Instruction): string {
   }
 }
 
+/** Instruction lists are shared by the policy's flows (drop, continue): keyed once each. */
+const instructionKeys = new WeakMap<Instruction[], string>();
+
 /** Canonical text of an instruction list ('' for a drop flow). */
 export function instructionsKey(ins: Instruction[]): string {
   if (ins.length === 0) return '';
+  let k = instructionKeys.get(ins);
+  if (k === undefined) {
+    k = instructionsKeyOf(ins);
+    instructionKeys.set(ins, k);
+  }
+  return k;
+}
+
+function instructionsKeyOf(ins: Instruction[]): string {
   return ins
     .filter((i) => !((i.type === 'APPLY_ACTIONS' || i.type === 'WRITE_ACTIONS') && i.actions.length === 0))
     .sort((a, b) => INSTR_ORDER[a.type] - INSTR_ORDER[b.type])
