@@ -308,6 +308,7 @@ export class Controller implements NocBackend, CoaHandler {
 
   /** Reconcile attachment points on their switches; a switch not connected yields confirmed: false. */
   async touch(keys: PortKey[]): Promise<ChangeResult[]> {
+    if (keys.length === 1) return [await this.touchOne((keys[0] as PortKey).dpid, keys)]; // a Start: one port, no grouping
     const byDp = new Map<Dpid, PortKey[]>();
     for (const k of keys) {
       const l = byDp.get(k.dpid) ?? [];
@@ -315,19 +316,18 @@ export class Controller implements NocBackend, CoaHandler {
       byDp.set(k.dpid, l);
     }
     const out: ChangeResult[] = [];
-    await Promise.all([...byDp].map(async ([dpid, ks]) => {
-      const rc = this.reconcilers.get(dpid);
-      if (!rc || !rc.datapath.connected) {
-        out.push({ confirmed: false, adds: [], deletes: [], errors: ['switch not connected'] });
-        return;
-      }
-      try {
-        out.push(await rc.touch(ks));
-      } catch (e) {
-        out.push({ confirmed: false, adds: [], deletes: [], errors: [errText(e)] });
-      }
-    }));
+    await Promise.all([...byDp].map(async ([dpid, ks]) => { out.push(await this.touchOne(dpid, ks)); }));
     return out;
+  }
+
+  private async touchOne(dpid: Dpid, ks: PortKey[]): Promise<ChangeResult> {
+    const rc = this.reconcilers.get(dpid);
+    if (!rc || !rc.datapath.connected) return { confirmed: false, adds: [], deletes: [], errors: ['switch not connected'] };
+    try {
+      return await rc.touch(ks);
+    } catch (e) {
+      return { confirmed: false, adds: [], deletes: [], errors: [errText(e)] };
+    }
   }
 
   // -------------------------------------------------------------------------

@@ -481,7 +481,10 @@ export class SqliteReader {
     } else if (filter.nas !== undefined) {
       rows = this.stmt.sessionsByNas.all(filter.nas);
     } else {
-      rows = this.stmt.allSessions.all();
+      // Every open session (the controller's start: 100k rows): no intermediate array of rows.
+      const out: Session[] = [];
+      for (const r of this.stmt.allSessions.iterate()) out.push(sessionOf(r));
+      return out;
     }
     return rows.map(sessionOf).filter((s) => filter.nas === undefined || s.nas === filter.nas);
   }

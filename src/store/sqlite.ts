@@ -90,6 +90,9 @@ export class SqliteStore implements Store {
       this.inline = new SqliteWriter(this.db);
       return;
     }
+    // This connection only reads now (point lookups, API listings): a small page cache. The
+    // writer thread's connection keeps the large one, where the indexes of a busy day matter.
+    this.db.pragma('cache_size = -8192');
     const w = startWorker(this.file, this.maxBatch);
     this.worker = w;
     w.unref();
@@ -206,7 +209,11 @@ export class SqliteStore implements Store {
 
   async sessions(filter: { key?: PortKey; nas?: string } = {}): Promise<Session[]> {
     this.live();
-    return this.reader.sessions(filter);
+    const out = this.reader.sessions(filter);
+    // A full read (the controller's start) pulls the whole sessions table through the page
+    // cache: give that memory back (100k sessions: tens of MB of RSS kept for nothing).
+    if (!filter.key && filter.nas === undefined) this.db.pragma('shrink_memory');
+    return out;
   }
 
   async overrides(): Promise<{ key: PortKey; override: Override }[]> {

@@ -96,7 +96,7 @@ export class Connection implements Datapath {
   private readonly _ports = new Map<number, Port>();
   private nextXidValue = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly batchXids = new Map<number, { batch: Batch; index: number }>();
+  private readonly batchXids = new Map<number, { batch: Batch; index: number; msg: OfMessage }>();
   private readonly recent = new Map<number, OfMessage>();
   private echoSub: Subscription | undefined;
   private helloTimer: Subscription | undefined;
@@ -242,8 +242,9 @@ export class Connection implements Datapath {
     try {
       for (let i = 0; i < bufs.length; i++) {
         const xid = xids[i] as number;
-        this.batchXids.set(xid, { batch, index: i });
-        this.remember(xid, sent[i] as OfMessage);
+        // A batch's messages are found through batchXids until their barrier's reply (the
+        // switch answers errors before it): no ring churn per flow-mod.
+        this.batchXids.set(xid, { batch, index: i, msg: sent[i] as OfMessage });
         this.enqueue(bufs[i] as Buffer);
         if (this.queuedBytes > this.highWater) await this.writable();
       }
@@ -538,7 +539,7 @@ export class Connection implements Datapath {
   private onSwitchError(msg: ErrorMsg): void {
     const info = this.errorInfo(msg);
     this.hooks.switchError(info);
-    const cause = this.recent.get(msg.xid);
+    const cause = this.batchXids.get(msg.xid)?.msg ?? this.recent.get(msg.xid);
     this.log.warn('switch error', {
       dpid: this.dpidHex(), xid: msg.xid, error: `${info.typeName}/${info.codeName}`,
       cause: cause ? describe(cause) : 'unknown (not among recently sent messages)',
