@@ -51,12 +51,20 @@ function formatFor(kind: LogFormat): winston.Logform.Format {
   const render = kind === 'json' ? jsonLine : humanLine;
   return winston.format((info) => {
     const rec = info as unknown as Record<string | symbol, unknown>;
-    // bigint (dpids, cookies) is not JSON-serialisable: a decimal string, as before.
-    for (const k in rec) if (typeof rec[k] === 'bigint') rec[k] = (rec[k] as bigint).toString();
-    rec.timestamp = new Date().toISOString();
+    // bigint (dpids, cookies) is not JSON-serialisable: both renderings print it as a decimal string.
+    rec.timestamp = timestamp();
     rec[MESSAGE] = render(rec as Record<string, unknown>);
     return info;
   })();
+}
+
+// The ISO timestamp, made once per millisecond (a storm logs several lines in the same one).
+let tsMs = -1;
+let tsText = '';
+function timestamp(): string {
+  const now = Date.now();
+  if (now !== tsMs) { tsMs = now; tsText = new Date(now).toISOString(); }
+  return tsText;
 }
 
 // winston's typings call the base class `transport`; at run time it is exported as `Transport`.
