@@ -68,6 +68,7 @@ export async function startController(cfg: Config, opts: { auditIntervalMs?: num
     store, clients: cfg.radius.clients, mapping: cfg.radius.mapping, portLookup,
     host: cfg.radius.accounting.host, port: cfg.radius.accounting.port,
     profileAttributes: [cfg.radius.profile_attribute],
+    exemptValues: cfg.radius.exempt_values,
     duplicateWindowMs: cfg.radius.duplicate_window_s * 1000,
   });
   let policy = policyFromConfig(cfg);
