@@ -271,6 +271,7 @@ export class Controller implements NocBackend, CoaHandler {
         affected: applied ? r.result.affected.length : undefined,
       });
     }
+    if (r.durable) this.watchDurable(r, key);
     if (!applied) return Promise.resolve([]);
     switch (ev.kind) {
       case 'start':
@@ -294,6 +295,47 @@ export class Controller implements NocBackend, CoaHandler {
     }
     const keys = r.result.affected.length > 0 ? r.result.affected : key ? [key] : [];
     return this.track(this.touch(keys));
+  }
+
+  /**
+   * An event applied on the store's early decision (before its commit): when
+   * the commit fails, or decides otherwise, the ports go back to what the
+   * store holds (fail closed: no committed session, the port's default).
+   */
+  private watchDurable(r: RecordedEvent, key: PortKey | undefined): void {
+    const early = r.result;
+    const keys = (): PortKey[] => {
+      const m = new Map<string, PortKey>();
+      for (const k of early.affected) m.set(portKeyString(k), k);
+      if (key) m.set(portKeyString(key), key);
+      return [...m.values()];
+    };
+    r.durable?.then((d) => {
+      if (d.applied === early.applied && d.affected.length === early.affected.length
+        && d.affected.every((k, i) => { const e = early.affected[i]; return e !== undefined && portKeyString(e) === portKeyString(k); })) return;
+      this.log.warn('subscriber event: committed decision differs from the early one; ports re-read from the store', {
+        kind: r.event.kind, nas: r.event.nas, session: r.event.sessionId || undefined, early: early.ignored ?? 'applied', durable: d.ignored ?? 'applied',
+      });
+      const ks = keys();
+      for (const k of d.affected) if (!ks.some((x) => portKeyString(x) === portKeyString(k))) ks.push(k);
+      void this.track(this.resync(ks)).catch((e: unknown) => this.log.error('port resync failed', { error: String(e) }));
+    }, (e: unknown) => {
+      if (!early.applied) return;
+      this.log.error('subscriber event applied before its commit, and the commit failed; ports re-read from the store', {
+        kind: r.event.kind, nas: r.event.nas, session: r.event.sessionId || undefined, error: e instanceof Error ? e.message : String(e),
+      });
+      void this.track(this.resync(keys())).catch((e2: unknown) => this.log.error('port resync failed', { error: String(e2) }));
+    });
+  }
+
+  /** Reload the sessions of `keys` from the store and reconcile them. */
+  async resync(keys: PortKey[]): Promise<ChangeResult[]> {
+    for (const k of keys) {
+      const [s] = await this.store.sessions({ key: k });
+      if (s) this.sessionsByKey.set(portKeyString(k), slim(s));
+      else this.sessionsByKey.delete(portKeyString(k));
+    }
+    return this.touch(keys);
   }
 
   private sessionFrom(ev: SubscriberEvent, key: PortKey): Session {

@@ -20,7 +20,12 @@
  *    once recorded).
  * 7. store.recordEvent(); only when it resolves (durable) the
  *    Accounting-Response is sent and the event published on events$.
- *    A store failure -> no answer, so the NAS retransmits.
+ *    A store failure -> no answer, so the NAS retransmits. When the store
+ *    has recordEventEarly and knows the decision before the commit, the
+ *    event is published on recorded$ at once with that decision and the
+ *    durable promise (the controller installs flows while the commit runs,
+ *    and re-reads the store if the commit fails); the answer still waits
+ *    for the commit.
  *
  * Every outcome is counted in op25b_radius_packets_total{server,result}.
  * Nothing escapes handleDatagram: it never rejects.
@@ -139,14 +144,20 @@ export function eventFromAccounting(
 export class AccountingServer extends RadiusServerBase {
   /** eventFromAccounting's context, reused (receivedAt set per request; read synchronously). */
   private readonly ctx: { mapper: PortMapper; lookup?: PortLookup; profileAttributes: string[]; exemptValues?: readonly string[]; receivedAt: number };
-  private readonly toStore: BurstCoalescer<{ event: SubscriberEvent; resolve: (r: ApplyResult) => void; reject: (e: unknown) => void }>;
+  private readonly toStore: BurstCoalescer<{ event: SubscriberEvent; resolve: (r: ApplyResult) => void; reject: (e: unknown) => void; early?: (r: ApplyResult, durable: Promise<ApplyResult>) => void }>;
 
   constructor(private readonly opts: AccountingServerOptions) {
     super(opts, { component: 'radius-acct', name: 'acct', port: 1813, label: 'RADIUS', codes: [CODE.ACCOUNTING_REQUEST, CODE.STATUS_SERVER], portName: 'accounting' });
     this.toStore = new BurstCoalescer((jobs) => {
       for (const j of jobs) {
         try {
-          opts.store.recordEvent(j.event).then(j.resolve, j.reject);
+          if (opts.store.recordEventEarly) {
+            const rec = opts.store.recordEventEarly(j.event);
+            if (rec.early && j.early) j.early(rec.early, rec.durable);
+            rec.durable.then(j.resolve, j.reject);
+          } else {
+            opts.store.recordEvent(j.event).then(j.resolve, j.reject);
+          }
         } catch (e) {
           j.reject(e);
         }
@@ -196,13 +207,19 @@ export class AccountingServer extends RadiusServerBase {
         this.dedup.answer(dkey, r);
         return r;
       }
-      const result = await new Promise<ApplyResult>((resolve, reject) => this.toStore.push({ event: built.event, resolve, reject }));
+      let publishedEarly = false;
+      const early = (er: ApplyResult, durable: Promise<ApplyResult>): void => {
+        publishedEarly = true;
+        this.publish(built.event, er, durable);
+      };
+      const result = await new Promise<ApplyResult>((resolve, reject) => this.toStore.push({ event: built.event, resolve, reject, early }));
       const r = this.reply(pkt, proxyState, client);
       this.dedup.answer(dkey, r);
       this.count(result.applied ? 'recorded' : 'ignored');
       if (!result.applied) this.log.info('accounting event not applied', { kind: built.event.kind, nas: built.event.nas, sessionId: built.event.sessionId, why: result.ignored });
       // Published after the reply is built; the reply itself is sent by the caller right after.
-      this.publish(built.event, result);
+      if (publishedEarly) this.publishDurable(built.event);
+      else this.publish(built.event, result);
       return r;
     } catch (e) {
       this.dedup.forget(dkey);

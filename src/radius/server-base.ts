@@ -37,6 +37,13 @@ export type PacketResult =
 export interface RecordedEvent {
   event: SubscriberEvent;
   result: ApplyResult;
+  /**
+   * Present when the event is published on the store's early decision, before
+   * the commit: resolves with the durable result (the truth), rejects when the
+   * commit failed. A subscriber that acted on `result` must undo (re-read the
+   * store) when it rejects or differs.
+   */
+  durable?: Promise<ApplyResult>;
 }
 
 /** Options both servers take. */
@@ -155,12 +162,24 @@ export abstract class RadiusServerBase {
     return { key };
   }
 
-  /** Publish a durably recorded event on events$ and recorded$ (in a microtask: after the caller's reply is built). */
-  protected publish(event: SubscriberEvent, result: ApplyResult): void {
+  /**
+   * Publish a durably recorded event on events$ and recorded$ (in a microtask: after the caller's reply is built).
+   * With `durable`: published on the store's early decision, before the commit (recorded$ only; events$ waits for the commit).
+   */
+  protected publish(event: SubscriberEvent, result: ApplyResult, durable?: Promise<ApplyResult>): void {
+    if (durable) {
+      this.recordedSubject.next({ event, result, durable });
+      return;
+    }
     queueMicrotask(() => {
       this.eventsSubject.next(event);
       this.recordedSubject.next({ event, result });
     });
+  }
+
+  /** events$ for an event already published early on recorded$ (after its commit). */
+  protected publishDurable(event: SubscriberEvent): void {
+    queueMicrotask(() => this.eventsSubject.next(event));
   }
 
   /** The rest of the path, for a decoded and authenticated request from a known client. */

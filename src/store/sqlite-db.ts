@@ -311,6 +311,30 @@ function prepare(db: Database.Database) {
     };
 }
 
+/**
+ * The decision for one event against the committed state `stmt` reads
+ * (duplicate, port's session, known ends). Used by the writer (in its
+ * transaction) and by SqliteStore's early decision on the main thread.
+ */
+function readDecision(stmt: ReturnType<typeof prepare>, ev: SubscriberEvent): { d: Decision; before?: Session; duplicate: boolean } {
+  if (stmt.dupEvent.get(ev.nas, ev.sessionId, ev.kind, ev.eventTime)) return { d: duplicateDecision(), duplicate: true };
+  if (ev.kind === 'nas-on' || ev.kind === 'nas-off') {
+    return { d: decideNasReset(stmt.sessionsByNas.all(ev.nas).map(sessionOf), ev), duplicate: false };
+  }
+  const key = eventKey(ev);
+  const row = key ? stmt.sessionByKey.get(portKeyString(key)) : undefined;
+  const before = row ? sessionOf(row) : undefined;
+  const stoppedAt = stmt.stoppedAt.get(ev.nas, ev.sessionId)?.t ?? undefined;
+  const nasResetAt = stmt.nasResetAt.get(ev.nas)?.t ?? undefined;
+  const elsewhere = key && ev.kind !== 'stop' ? stmt.sessionElsewhere.get(ev.nas, ev.sessionId, portKeyString(key)) : undefined;
+  const d = decide(before, ev, {
+    ...(stoppedAt !== undefined && stoppedAt !== null ? { stoppedAt } : {}),
+    ...(nasResetAt !== undefined && nasResetAt !== null ? { nasResetAt } : {}),
+    ...(elsewhere ? { elsewhere: sessionOf(elsewhere) } : {}),
+  });
+  return before ? { d, before, duplicate: false } : { d, duplicate: false };
+}
+
 /** A write, as it crosses to the writer thread (structured-cloneable). */
 export type WriteJob =
   | { op: 'event'; ev: SubscriberEvent }
@@ -413,26 +437,9 @@ export class SqliteWriter {
 
   applyEvent(ev: SubscriberEvent): ApplyResult {
     const key = eventKey(ev);
-    let d: Decision;
-    let before: Session | undefined;
-    if (this.stmt.dupEvent.get(ev.nas, ev.sessionId, ev.kind, ev.eventTime)) {
-      return applyResult(duplicateDecision());
-    }
-    if (ev.kind === 'nas-on' || ev.kind === 'nas-off') {
-      d = decideNasReset(this.stmt.sessionsByNas.all(ev.nas).map(sessionOf), ev);
-      this.stmt.putNasReset.run(ev.nas, ev.eventTime);
-    } else {
-      const row = key ? this.stmt.sessionByKey.get(portKeyString(key)) : undefined;
-      before = row ? sessionOf(row) : undefined;
-      const stoppedAt = this.stmt.stoppedAt.get(ev.nas, ev.sessionId)?.t ?? undefined;
-      const nasResetAt = this.stmt.nasResetAt.get(ev.nas)?.t ?? undefined;
-      const elsewhere = key && ev.kind !== 'stop' ? this.stmt.sessionElsewhere.get(ev.nas, ev.sessionId, portKeyString(key)) : undefined;
-      d = decide(before, ev, {
-        ...(stoppedAt !== undefined && stoppedAt !== null ? { stoppedAt } : {}),
-        ...(nasResetAt !== undefined && nasResetAt !== null ? { nasResetAt } : {}),
-        ...(elsewhere ? { elsewhere: sessionOf(elsewhere) } : {}),
-      });
-    }
+    const { d, before, duplicate } = readDecision(this.stmt, ev);
+    if (duplicate) return applyResult(d);
+    if (ev.kind === 'nas-on' || ev.kind === 'nas-off') this.stmt.putNasReset.run(ev.nas, ev.eventTime);
     for (const s of d.end) this.stmt.deleteSession.run(portKeyString(s.key), s.nas, s.sessionId);
     if (d.put) this.putSession(d.put);
     for (const h of d.history) this.applyHistory(h);
@@ -487,6 +494,11 @@ export class SqliteReader {
       return out;
     }
     return rows.map(sessionOf).filter((s) => filter.nas === undefined || s.nas === filter.nas);
+  }
+
+  /** What the writer would decide for `ev` if it were applied on the committed state now (no write). */
+  decideEvent(ev: SubscriberEvent): { d: Decision; before?: Session; duplicate: boolean } {
+    return readDecision(this.stmt, ev);
   }
 
   overrides(): { key: PortKey; override: Override }[] {

@@ -33,7 +33,10 @@ import { Worker } from 'worker_threads';
 import type Database from 'better-sqlite3';
 import type { SubscriberEvent } from '../radius/events';
 import type { Override, PortKey, Session } from '../policy/types';
-import type { ApplyResult, AuditEntry, AuditInput, AuditQuery, SessionRecord, Store } from './types';
+import type { ApplyResult, AuditEntry, AuditInput, AuditQuery, EarlyRecord, SessionRecord, Store } from './types';
+import { applyResult } from './common';
+import { eventIdentity, eventKey } from './session-rules';
+import { portKeyString } from '../policy/types';
 import type { StoreOptions } from './common';
 import { openDatabase, schemaVersionOf, SqliteReader, SqliteWriter, SQLITE_FILE_NAME, type WriteJob } from './sqlite-db';
 import type { FromWorker, ToWorker } from './sqlite-worker';
@@ -82,6 +85,8 @@ export class SqliteStore implements Store {
   private nextId = 1;
   private readonly inWorker = new Map<number, Pending>();
   private workerClosed?: Promise<void>;
+  /** What the events queued or in the writer may still change (counts), for recordEventEarly. */
+  private readonly pending = { ids: new Map<string, number>(), nases: new Map<string, number>(), ports: new Map<string, number>(), sessions: new Map<string, number>() };
   private onWorkerClosed?: () => void;
 
   /** Open (creating and migrating as needed) the store in data directory `dir`. */
@@ -198,6 +203,52 @@ export class SqliteStore implements Store {
     const r = (await this.enqueue({ op: 'event', ev })) as ApplyResult;
     eventsTotal.inc({ outcome: r.applied ? 'applied' : r.ignored === 'duplicate' ? 'duplicate' : 'stale' });
     return r;
+  }
+
+  /**
+   * recordEvent, plus (thread writer only) the decision computed now on the
+   * main thread, before the commit: the read connection's committed state is
+   * what the writer will see for this event unless an event still queued or
+   * in the writer touches its port, its session, its NAS (Accounting-On/Off)
+   * or has its identity. Each queued event marks what it may change (its
+   * port and session, and the ports and sessions its decision on the committed
+   * state ends or opens; its NAS for a NAS reset) until it commits; an event
+   * that meets a mark gets no early decision (only `durable`). The ordering
+   * rule is pure, so the two decisions agree; `durable` stays the truth.
+   */
+  recordEventEarly(ev: SubscriberEvent): EarlyRecord {
+    if (!this.worker || this.closed || this.broken) return { durable: this.recordEvent(ev) };
+    const p = this.pending;
+    const sk = (nas: string, sid: string): string => `${nas}\u0000${sid}`;
+    const id = eventIdentity(ev);
+    const key = eventKey(ev);
+    const pk = key ? portKeyString(key) : undefined;
+    const isNas = ev.kind === 'nas-on' || ev.kind === 'nas-off';
+    const clear = !isNas && !p.ids.has(id) && !p.nases.has(ev.nas) && !p.sessions.has(sk(ev.nas, ev.sessionId))
+      && (pk === undefined || !p.ports.has(pk));
+    const marks: [Map<string, number>, string][] = [[p.ids, id], [p.sessions, sk(ev.nas, ev.sessionId)]];
+    if (pk !== undefined) marks.push([p.ports, pk]);
+    if (isNas) marks.push([p.nases, ev.nas]);
+    let early: ApplyResult | undefined;
+    try {
+      const { d } = this.reader.decideEvent(ev);
+      for (const s of d.put ? [...d.end, d.put] : d.end) marks.push([p.ports, portKeyString(s.key)], [p.sessions, sk(s.nas, s.sessionId)]);
+      if (clear) early = applyResult(d);
+    } catch (e) {
+      // No early decision; the writer decides (and reports) as always.
+      log.debug('store early decision failed', { error: String(e) });
+    }
+    for (const [m, k] of marks) m.set(k, (m.get(k) ?? 0) + 1);
+    const unmark = (): void => {
+      for (const [m, k] of marks) {
+        const n = (m.get(k) ?? 1) - 1;
+        if (n <= 0) m.delete(k);
+        else m.set(k, n);
+      }
+    };
+    const durable = this.recordEvent(ev);
+    durable.then(unmark, unmark);
+    return early ? { early, durable } : { durable };
   }
 
   async setOverride(key: PortKey, override: Override | undefined, audit: AuditInput): Promise<void> {

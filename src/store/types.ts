@@ -20,6 +20,17 @@ export interface ApplyResult {
 }
 
 /** One row of session history: who had which address on which port, from when to when. */
+/**
+ * recordEventEarly's answer: `durable` is recordEvent's promise; `early`, when
+ * present, is the same decision computed synchronously before the commit (the
+ * caller may act on it at once, e.g. install flows, but must answer RADIUS only
+ * after `durable` resolves, and undo what it did if `durable` rejects or differs).
+ */
+export interface EarlyRecord {
+  early?: ApplyResult;
+  durable: Promise<ApplyResult>;
+}
+
 export interface SessionRecord {
   nas: string;
   sessionId: string;
@@ -63,6 +74,11 @@ export interface AuditQuery {
 export interface Store {
   /** Record a subscriber event durably and apply it to the session table atomically, with the ordering rule of src/store/session-rules.ts. */
   recordEvent(ev: SubscriberEvent): Promise<ApplyResult>;
+  /**
+   * Optional (the SQLite store with the thread writer): recordEvent plus, when it
+   * can be known without waiting for the commit, the decision (see EarlyRecord).
+   */
+  recordEventEarly?(ev: SubscriberEvent): EarlyRecord;
   /** Open sessions, optionally one port's or one NAS's. */
   sessions(filter?: { key?: PortKey; nas?: string }): Promise<Session[]>;
   /** Set (or with undefined, clear) the NOC override of a port; the audit entry is written in the same transaction. */

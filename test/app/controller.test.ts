@@ -9,6 +9,7 @@ import type { DesiredFlow, PortState } from '../../src/policy/types';
 import type { SubscriberEvent } from '../../src/radius/events';
 import { SWITCH_WIDE } from '../../src/reconcile/reconciler';
 import { openStore, type Store } from '../../src/store';
+import type { ApplyResult } from '../../src/store/types';
 import type { SwitchEvent } from '../../src/switch/types';
 import { FakeDatapath } from '../support/fake-datapath';
 import { syn } from '../support/flowtable';
@@ -79,6 +80,37 @@ describe('app/controller', () => {
     assert.strictEqual(dp.table.verdict(0, syn(3, '203.0.113.25', 25)), 'continue');
     await record(ev('stop', 's1', 3, 2000, 'exempt'));
     assert.strictEqual(dp.table.verdict(0, syn(3, '203.0.113.25', 25)), 'drop');
+  });
+
+  it('an event published on the early decision: flows before the commit; a failed commit puts the port back', async () => {
+    await connect();
+    const e = ev('start', 's9', 2, 1000, 'exempt');
+    let fail!: (err: Error) => void;
+    const durable = new Promise<ApplyResult>((_res, rej) => { fail = rej; });
+    await ctl.onRecorded({ event: e, result: { applied: true, affected: [{ dpid: D, port: 2 }] }, durable });
+    assert.strictEqual(dp.table.verdict(0, syn(2, '203.0.113.25', 25)), 'continue', 'flows applied while the commit is pending');
+    fail(new Error('disk full'));
+    await new Promise((r) => setImmediate(r));
+    await ctl.idle();
+    assert.strictEqual(dp.table.verdict(0, syn(2, '203.0.113.25', 25)), 'drop', 'the store has no session: the port is back to its default');
+    assert.strictEqual(ctl.stateOf({ dpid: D, port: 2 }).session, undefined);
+  });
+
+  it('an early decision the commit contradicts is replaced by the store\'s state', async () => {
+    await connect();
+    await record(ev('start', 's1', 3, 1000, 'exempt'));
+    // Early: a Stop applied; committed: stale (the store keeps s1).
+    const e = ev('stop', 's1', 3, 500, 'exempt');
+    let commit!: (r: ApplyResult) => void;
+    const durable = new Promise<ApplyResult>((res) => { commit = res; });
+    await ctl.onRecorded({ event: e, result: { applied: true, affected: [{ dpid: D, port: 3 }] }, durable });
+    assert.strictEqual(dp.table.verdict(0, syn(3, '203.0.113.25', 25)), 'drop', 'the early decision applied');
+    const committed = await store.recordEvent(e);
+    assert.strictEqual(committed.applied, false);
+    commit(committed);
+    await new Promise((r) => setImmediate(r));
+    await ctl.idle();
+    assert.strictEqual(dp.table.verdict(0, syn(3, '203.0.113.25', 25)), 'continue', 're-read from the store: s1 is still open');
   });
 
   it('a stale Stop after a newer Start leaves the newer session\'s flows', async () => {

@@ -257,6 +257,8 @@ async function storm(label: string, n: number, rate: number | 'full', portBase: 
     if (done === last) { if (++still > 100) break; } else { still = 0; last = done; }
     await sleep(200);
   }
+  // Flows may now be visible before the commit answers the last Starts: wait (up to 2 s) for those answers.
+  for (let w = 0; w < 40 && ackAt.some((a, i) => i < n && a === 0); w++) await sleep(50);
   const ctlCpu = cpuSeconds(ctl.child.pid as number) - ctlCpu0;
   const ctlRss = rssMb(ctl.child.pid as number);
   const ovsCpu = cpuSeconds(vswitchdPid()) - ovsCpu0;

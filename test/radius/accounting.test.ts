@@ -3,6 +3,8 @@ import { AccountingServer, eventFromAccounting } from '../../src/radius/accounti
 import { decodePacket, encodePacket, getString, verifyResponse } from '../../src/radius/codec';
 import { compileMapping } from '../../src/radius/mapping';
 import type { SubscriberEvent } from '../../src/radius/events';
+import type { RecordedEvent } from '../../src/radius/server-base';
+import type { ApplyResult, EarlyRecord, Store } from '../../src/store/types';
 import { MemoryStore } from './support/memory-store';
 import { acct, counted, front } from './support/harness';
 import { radclient, radclientAvailable } from './support/radclient';
@@ -297,5 +299,51 @@ describe('radius accounting server with the embedded SQLite store', () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('radius accounting server with an early store decision (recordEventEarly)', () => {
+  it('publishes on recorded$ before the commit, answers only after it; a failed commit gets no answer', async () => {
+    const store = new MemoryStore();
+    let commit!: (r: ApplyResult) => void;
+    let fail!: (e: Error) => void;
+    const early: ApplyResult = { applied: true, affected: [{ dpid: 1n, port: 3 }] };
+    const earlyStore: Store = Object.assign(Object.create(store) as MemoryStore, {
+      recordEventEarly: (): EarlyRecord => ({
+        early,
+        durable: new Promise<ApplyResult>((res, rej) => { commit = res; fail = rej; }),
+      }),
+    });
+    const server = new AccountingServer({
+      store: earlyStore, name: `acct-test-${++serial}`, host: '127.0.0.1', port: 0, now: () => 1_800_000_000_000, mapping,
+      clients: [{ address: '127.0.0.0/8', secret: SECRET }],
+    });
+    const recorded: RecordedEvent[] = [];
+    const events: SubscriberEvent[] = [];
+    server.recorded$.subscribe((r) => recorded.push(r));
+    server.events$.subscribe((e) => events.push(e));
+    let answered = false;
+    const reply = server.handleDatagram(acct(1, startAttrs), peer).then((r) => { answered = true; return r; });
+    for (let i = 0; i < 3; i++) await tick();
+    assert.strictEqual(recorded.length, 1, 'published on the early decision');
+    assert.deepStrictEqual(recorded[0]?.result, early);
+    assert.ok(recorded[0]?.durable, 'with the durable promise');
+    assert.strictEqual(answered, false, 'no Accounting-Response before the commit');
+    assert.strictEqual(events.length, 0, 'events$ waits for the commit');
+    commit(early);
+    assert.ok(await reply, 'answered after the commit');
+    await tick();
+    assert.strictEqual(recorded.length, 1, 'not published twice');
+    assert.strictEqual(events.length, 1);
+
+    const second = server.handleDatagram(acct(2, [['Acct-Status-Type', 1], ['Acct-Session-Id', 's-2'], ['NAS-IP-Address', '192.0.2.1'], ['NAS-Port', 4]]), peer);
+    for (let i = 0; i < 3; i++) await tick();
+    assert.strictEqual(recorded.length, 2);
+    const durable = recorded[1]?.durable;
+    assert.ok(durable);
+    durable.catch(() => undefined);
+    fail(new Error('disk full'));
+    assert.strictEqual(await second, undefined, 'no answer when the commit fails: the NAS retransmits');
+    assert.strictEqual(events.length, 1);
   });
 });

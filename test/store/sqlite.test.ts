@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { SqliteStore, SQLITE_FILE_NAME, SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite-db';
 import { openStore } from '../../src/store/index';
-import type { Store } from '../../src/store/types';
+import type { ApplyResult, Store } from '../../src/store/types';
+import type { SubscriberEvent } from '../../src/radius/events';
 import { storeContract } from './contract';
 
 const dirs = new Map<Store, string>();
@@ -145,5 +146,69 @@ describe('SqliteStore specifics', () => {
     await s.close();
     await assert.rejects(s.appendAudit({ actor: 'x', action: 'y', at: 1 }), /closed/);
     await s.close();
+  });
+});
+
+describe('SqliteStore.recordEventEarly (decision before the commit)', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'op25b-store-early-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function ev(kind: SubscriberEvent['kind'], sessionId: string, port: number, t: number, nas = 'bng1'): SubscriberEvent {
+    const e: SubscriberEvent = { kind, nas, sessionId, profile: 'default', eventTime: t, receivedAt: t };
+    if (kind !== 'nas-on' && kind !== 'nas-off') { e.key = { dpid: 1n, port }; e.dpid = 1n; e.port = port; }
+    return e;
+  }
+
+  it('the early decision, when given, is the one the writer commits, under a burst of conflicting events', async () => {
+    const s = new SqliteStore(dir, { writer: 'thread' });
+    try {
+      // Deterministic pseudo-random mix: few ports and sessions so events conflict while pending.
+      let seed = 7;
+      const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+      const kinds: SubscriberEvent['kind'][] = ['start', 'start', 'interim', 'stop', 'start', 'nas-on'];
+      let early = 0;
+      let withheld = 0;
+      for (let round = 0; round < 6; round++) {
+        const recs: { early?: ApplyResult; durable: Promise<ApplyResult> }[] = [];
+        for (let i = 0; i < 60; i++) {
+          const kind = kinds[rnd(kinds.length)] ?? 'start';
+          const t = 1000 + round * 100 + rnd(120);
+          recs.push(s.recordEventEarly(ev(kind, `s${rnd(8)}`, 1 + rnd(6), t, `bng${rnd(2)}`)));
+        }
+        for (const r of recs) {
+          const d = await r.durable;
+          if (r.early) { early++; assert.deepStrictEqual(r.early, d, 'early decision = committed decision'); } else withheld++;
+        }
+      }
+      assert.ok(early > 0, 'some events were decided early');
+      assert.ok(withheld > 0, 'events meeting a pending one waited for the commit');
+      // A duplicate of a committed event is known early as a duplicate.
+      const dup = s.recordEventEarly(ev('start', 'x1', 9, 5000));
+      await dup.durable;
+      const again = s.recordEventEarly(ev('start', 'x1', 9, 5000));
+      assert.deepStrictEqual(again.early, { applied: false, ignored: 'duplicate', affected: [] });
+      assert.deepStrictEqual(await again.durable, again.early);
+      // A duplicate of a pending one gets no early decision.
+      const p1 = s.recordEventEarly(ev('start', 'x2', 10, 6000));
+      const p2 = s.recordEventEarly(ev('start', 'x2', 10, 6000));
+      assert.ok(p1.early?.applied);
+      assert.strictEqual(p2.early, undefined);
+      assert.strictEqual((await p2.durable).ignored, 'duplicate');
+      await p1.durable;
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the inline writer gives no early decision (its commit is synchronous anyway)', async () => {
+    const s = new SqliteStore(dir, { writer: 'inline' });
+    try {
+      const r = s.recordEventEarly(ev('start', 's1', 1, 1000));
+      assert.strictEqual(r.early, undefined);
+      assert.ok((await r.durable).applied);
+    } finally {
+      await s.close();
+    }
   });
 });
