@@ -52,6 +52,11 @@ const batchSize = histogram('op25b_store_commit_batch_size', 'Writes per group c
 export interface SqliteStoreOptions extends StoreOptions {
   /** 'inline' (default): commits in the calling thread; 'thread': in a worker thread. */
   writer?: 'thread' | 'inline';
+  /**
+   * recordEventEarly: with this many events in flight (queued or in the writer), the store is
+   * saturated and gives no early decisions (they cost main-thread reads) until all drain. Default 256.
+   */
+  earlyMaxPending?: number;
 }
 
 interface Pending {
@@ -86,6 +91,10 @@ export class SqliteStore implements Store {
   private readonly inWorker = new Map<number, Pending>();
   private workerClosed?: Promise<void>;
   /** What the events queued or in the writer may still change (counts), for recordEventEarly. */
+  private readonly earlyMaxPending: number;
+  /** Events in flight (recordEventEarly), and those of them recorded without marks (saturated). */
+  private eventsInFlight = 0;
+  private unmarked = 0;
   private readonly pending = { ids: new Map<string, number>(), nases: new Map<string, number>(), ports: new Map<string, number>(), sessions: new Map<string, number>() };
   private onWorkerClosed?: () => void;
 
@@ -94,6 +103,7 @@ export class SqliteStore implements Store {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, SQLITE_FILE_NAME);
     this.maxBatch = Math.max(1, opts.maxBatch ?? 2000);
+    this.earlyMaxPending = opts.earlyMaxPending ?? 256;
     this.db = openDatabase(this.file);
     this.reader = new SqliteReader(this.db);
     if (opts.writer !== 'thread') {
@@ -199,7 +209,13 @@ export class SqliteStore implements Store {
     this.worker.postMessage(msg);
   }
 
-  async recordEvent(ev: SubscriberEvent): Promise<ApplyResult> {
+  recordEvent(ev: SubscriberEvent): Promise<ApplyResult> {
+    // With the thread writer every event goes through recordEventEarly, so each one in flight
+    // is marked (an event recorded around the marks could make an early decision wrong).
+    return this.worker ? this.recordEventEarly(ev).durable : this.commitEvent(ev);
+  }
+
+  private async commitEvent(ev: SubscriberEvent): Promise<ApplyResult> {
     const r = (await this.enqueue({ op: 'event', ev })) as ApplyResult;
     eventsTotal.inc({ outcome: r.applied ? 'applied' : r.ignored === 'duplicate' ? 'duplicate' : 'stale' });
     return r;
@@ -215,9 +231,22 @@ export class SqliteStore implements Store {
    * state ends or opens; its NAS for a NAS reset) until it commits; an event
    * that meets a mark gets no early decision (only `durable`). The ordering
    * rule is pure, so the two decisions agree; `durable` stays the truth.
+   * Saturated (more than `earlyMaxPending` events in flight), it is plain
+   * recordEvent until the backlog drains: at full rate the reads cost more
+   * throughput than the early flows gain.
    */
   recordEventEarly(ev: SubscriberEvent): EarlyRecord {
-    if (!this.worker || this.closed || this.broken) return { durable: this.recordEvent(ev) };
+    if (!this.worker || this.closed || this.broken) return { durable: this.commitEvent(ev) };
+    this.eventsInFlight++;
+    if (this.unmarked > 0 || this.eventsInFlight > this.earlyMaxPending) {
+      // Saturated (the main thread is the bottleneck; early decisions would not come sooner): plain
+      // recordEvent, unmarked, and no early decision until every unmarked event has committed.
+      this.unmarked++;
+      const durable = this.commitEvent(ev);
+      const done = (): void => { this.unmarked--; this.eventsInFlight--; };
+      durable.then(done, done);
+      return { durable };
+    }
     const p = this.pending;
     const sk = (nas: string, sid: string): string => `${nas}\u0000${sid}`;
     const id = eventIdentity(ev);
@@ -240,13 +269,14 @@ export class SqliteStore implements Store {
     }
     for (const [m, k] of marks) m.set(k, (m.get(k) ?? 0) + 1);
     const unmark = (): void => {
+      this.eventsInFlight--;
       for (const [m, k] of marks) {
         const n = (m.get(k) ?? 1) - 1;
         if (n <= 0) m.delete(k);
         else m.set(k, n);
       }
     };
-    const durable = this.recordEvent(ev);
+    const durable = this.commitEvent(ev);
     durable.then(unmark, unmark);
     return early ? { early, durable } : { durable };
   }

@@ -201,6 +201,21 @@ describe('SqliteStore.recordEventEarly (decision before the commit)', () => {
     }
   });
 
+  it('saturated (too many events in flight): no early decisions until the backlog has committed, then again', async () => {
+    const s = new SqliteStore(dir, { writer: 'thread', earlyMaxPending: 10 });
+    try {
+      const recs = Array.from({ length: 30 }, (_, i) => s.recordEventEarly(ev('start', `b${i}`, 100 + i, 1000)));
+      assert.strictEqual(recs.slice(0, 10).filter((r) => r.early).length, 10, 'distinct ports: decided early');
+      assert.strictEqual(recs.slice(10).filter((r) => r.early).length, 0, 'saturated: none early');
+      for (const r of recs) assert.ok((await r.durable).applied);
+      const after = s.recordEventEarly(ev('start', 'c1', 200, 1000));
+      assert.ok(after.early?.applied, 'drained: early again');
+      await after.durable;
+    } finally {
+      await s.close();
+    }
+  });
+
   it('the inline writer gives no early decision (its commit is synchronous anyway)', async () => {
     const s = new SqliteStore(dir, { writer: 'inline' });
     try {
