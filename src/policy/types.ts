@@ -70,8 +70,8 @@ export interface Override {
   createdAt: number;
 }
 
-/** The session bound to a port, as the store keeps it. */
-export interface Session {
+/** Who a RADIUS session is and where: what both a live session and its history row carry. */
+export interface SessionIdentity {
   nas: string;
   sessionId: string;
   key: PortKey;
@@ -79,6 +79,10 @@ export interface Session {
   framedIp?: string;
   framedIpv6Prefix?: string;
   delegatedIpv6Prefix?: string;
+}
+
+/** The session bound to a port, as the store keeps it. */
+export interface Session extends SessionIdentity {
   profile: Profile;
   /** Event-Timestamp of the Start (or arrival time when absent), ms since epoch. */
   startedAt: number;

@@ -7,7 +7,7 @@
  * only after recordEvent resolves (RFC 2866 5.0: no answer unless recorded).
  */
 import type { SubscriberEvent } from '../radius/events';
-import type { Override, PortKey, Session } from '../policy/types';
+import type { Override, PortKey, Session, SessionIdentity } from '../policy/types';
 
 /** What applying one subscriber event did. */
 export interface ApplyResult {
@@ -31,14 +31,7 @@ export interface EarlyRecord {
   durable: Promise<ApplyResult>;
 }
 
-export interface SessionRecord {
-  nas: string;
-  sessionId: string;
-  key: PortKey;
-  user?: string;
-  framedIp?: string;
-  framedIpv6Prefix?: string;
-  delegatedIpv6Prefix?: string;
+export interface SessionRecord extends SessionIdentity {
   profile: string;
   /** ms since epoch. */
   from: number;
