@@ -4,7 +4,7 @@
  * and the read side. Used by SqliteStore (./sqlite.ts) in the main thread
  * and by its writer thread (./sqlite-worker.ts); no I/O but SQLite.
  *
- * Tables (schema version 2; `schema_version` records the applied migrations):
+ * Tables (schema version 1; `schema_version` records the applied migrations):
  *   events          every subscriber event (raw-ish JSON, outcome) for audit and
  *                   replay; unique (nas, session_id, kind, event_time) finds duplicates
  *   nas_resets      latest Accounting-On/Off time per NAS
@@ -55,7 +55,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     profile TEXT NOT NULL,
     started_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
-  );
+  ) WITHOUT ROWID;
   CREATE INDEX sessions_nas ON sessions (nas, session_id);
   CREATE TABLE history (
     id INTEGER PRIMARY KEY,
@@ -76,7 +76,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     history_id INTEGER NOT NULL,
     PRIMARY KEY (addr_key, history_id)
   ) WITHOUT ROWID;
-  CREATE INDEX history_addr_row ON history_addr (history_id);
   CREATE TABLE overrides (
     port_key TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -102,28 +101,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_at ON audit (at);
   CREATE INDEX audit_port ON audit (port_key, at);
   CREATE INDEX audit_subscriber ON audit (subscriber, at);
-  `,
-  // v2: fewer b-trees per event. Sessions keyed by port without a separate rowid tree; the
-  // history_addr by-row index goes (the rare replace of a history row deletes its keys by value).
-  `
-  DROP INDEX history_addr_row;
-  CREATE TABLE sessions_v2 (
-    port_key TEXT PRIMARY KEY,
-    nas TEXT NOT NULL,
-    session_id TEXT NOT NULL,
-    user TEXT,
-    framed_ip TEXT,
-    framed_ipv6_prefix TEXT,
-    delegated_ipv6_prefix TEXT,
-    profile TEXT NOT NULL,
-    started_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-  ) WITHOUT ROWID;
-  INSERT INTO sessions_v2 SELECT port_key, nas, session_id, user, framed_ip, framed_ipv6_prefix,
-    delegated_ipv6_prefix, profile, started_at, updated_at FROM sessions;
-  DROP TABLE sessions;
-  ALTER TABLE sessions_v2 RENAME TO sessions;
-  CREATE INDEX sessions_nas ON sessions (nas, session_id);
   `,
 ];
 

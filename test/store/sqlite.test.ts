@@ -4,7 +4,6 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import Database from 'better-sqlite3';
 import { SqliteStore, SQLITE_FILE_NAME, SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite';
-import { SQLITE_MIGRATIONS } from '../../src/store/sqlite-db';
 import { openStore } from '../../src/store/index';
 import type { ApplyResult, Store } from '../../src/store/types';
 import type { SubscriberEvent } from '../../src/radius/events';
@@ -55,27 +54,6 @@ describe('SqliteStore specifics', () => {
     const again = new SqliteStore(sub);
     assert.equal(again.schemaVersion(), SQLITE_SCHEMA_VERSION);
     await again.close();
-  });
-
-  it('migrates a version 1 file, keeping its sessions and history', async () => {
-    const db = new Database(join(dir, SQLITE_FILE_NAME));
-    db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
-    db.exec(SQLITE_MIGRATIONS[0] ?? '');
-    db.prepare('INSERT INTO schema_version (version) VALUES (1)').run();
-    db.prepare(`INSERT INTO sessions (port_key, nas, session_id, framed_ip, profile, started_at, updated_at)
-      VALUES ('0000000000000001:5', 'n', 'A', '100.64.0.5', 'exempt', 10, 10)`).run();
-    const h = db.prepare(`INSERT INTO history (nas, session_id, port_key, framed_ip, profile, from_ms)
-      VALUES ('n', 'A', '0000000000000001:5', '100.64.0.5', 'exempt', 10)`).run();
-    db.prepare('INSERT INTO history_addr (addr_key, history_id) VALUES (?, ?)').run('4:64400005/32', h.lastInsertRowid);
-    db.close();
-    const s = new SqliteStore(dir);
-    assert.equal(s.schemaVersion(), SQLITE_SCHEMA_VERSION);
-    assert.deepEqual(await s.sessions(), [{ nas: 'n', sessionId: 'A', key: { dpid: 1n, port: 5 }, framedIp: '100.64.0.5', profile: 'exempt', startedAt: 10, updatedAt: 10 }]);
-    assert.deepEqual((await s.whois('100.64.0.5', 20)).map((r) => r.sessionId), ['A']);
-    await s.recordEvent({ kind: 'stop', nas: 'n', sessionId: 'A', key: { dpid: 1n, port: 5 }, profile: 'exempt', eventTime: 30, receivedAt: 30 });
-    assert.deepEqual(await s.sessions(), []);
-    assert.equal((await s.whois('100.64.0.5', 20))[0]?.to, 30);
-    await s.close();
   });
 
   it('an Interim changing the address at the Start\'s own time replaces the history row and its index keys', async () => {
