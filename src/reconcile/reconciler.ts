@@ -469,19 +469,8 @@ export class Reconciler {
       }
     }
     const failedKeys = new Map<string, string[]>();
-    const failedAdd = new Set<number>();
-    if (addMods.length > 0) {
-      const refused = await this.send(addMods, kind);
-      for (const [i, err] of refused) {
-        const o = addOwner[i];
-        if (!o) continue;
-        failedAdd.add(i);
-        this.noteFailure(failedKeys, o.p.ks, o.f.rule, o.f, err);
-      }
-      addOwner.forEach((o, i) => {
-        if (!failedAdd.has(i)) (result.get(o.p.ks) as KeyChange).adds.push(addMods[i] as FlowModInput);
-      });
-    }
+    await this.sendPhase(addMods, addOwner, result, 'adds',
+      (o, err) => this.noteFailure(failedKeys, o.p.ks, o.f.rule, o.f, err));
 
     // Phase 2: deletes (break), only for keys whose adds all landed.
     const delMods: FlowModInput[] = [];
@@ -493,19 +482,8 @@ export class Reconciler {
     }
     delList.sort((a, b) => byPriorityAsc(a.mod, b.mod));
     for (const d of delList) { delMods.push(d.mod); delOwner.push({ p: d.p, id: d.id }); }
-    const failedDel = new Set<number>();
-    if (delMods.length > 0) {
-      const refused = await this.send(delMods, kind);
-      for (const [i, err] of refused) {
-        const o = delOwner[i];
-        if (!o) continue;
-        failedDel.add(i);
-        this.noteFailure(failedKeys, o.p.ks, 'delete', undefined, err);
-      }
-      delOwner.forEach((o, i) => {
-        if (!failedDel.has(i)) (result.get(o.p.ks) as KeyChange).deletes.push(delMods[i] as FlowModInput);
-      });
-    }
+    const failedDel = await this.sendPhase(delMods, delOwner, result, 'deletes',
+      (o, err) => this.noteFailure(failedKeys, o.p.ks, 'delete', undefined, err));
 
     // Index: what is now on the switch, per key.
     const failedDelIds = new Set<string>();
@@ -539,8 +517,32 @@ export class Reconciler {
     return result;
   }
 
+  /**
+   * Send one phase of a batch (adds or deletes): each refused flow-mod is
+   * reported to onRefused with its owner, each one that landed goes into its
+   * key's change. Returns the indexes refused.
+   */
+  private async sendPhase<O extends { p: Planned }>(
+    mods: FlowModInput[], owners: O[], result: Map<string, KeyChange>, side: 'adds' | 'deletes',
+    onRefused: (owner: O, err: string) => void,
+  ): Promise<Set<number>> {
+    const failed = new Set<number>();
+    if (mods.length === 0) return failed;
+    const refused = await this.send(mods);
+    for (const [i, err] of refused) {
+      const o = owners[i];
+      if (!o) continue;
+      failed.add(i);
+      onRefused(o, err);
+    }
+    owners.forEach((o, i) => {
+      if (!failed.has(i)) (result.get(o.p.ks) as KeyChange)[side].push(mods[i] as FlowModInput);
+    });
+    return failed;
+  }
+
   /** Send a phase; returns refused flow-mods by index (channel errors throw). */
-  private async send(mods: FlowModInput[], kind: string): Promise<Map<number, string>> {
+  private async send(mods: FlowModInput[]): Promise<Map<number, string>> {
     const refused = new Map<number, string>();
     try {
       await this.dp.sendFlowMods(mods);
@@ -555,7 +557,6 @@ export class Reconciler {
     });
     if (adds) actionsTotal.inc({ dpid: this.dpidLabel, action: 'add' }, adds);
     if (dels) actionsTotal.inc({ dpid: this.dpidLabel, action: 'delete' }, dels);
-    void kind;
     return refused;
   }
 
