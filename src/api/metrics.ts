@@ -19,11 +19,11 @@
  * The poller is started by whoever owns the backend (the controller):
  *   const poller = new FlowStatsPoller(controller, { intervalMs: 15_000 }); poller.start(); ... poller.stop();
  */
-import type { Dpid } from '../openflow/types';
 import { decodeCookie } from '../policy/cookie';
 import { counter, gauge } from '../metrics';
 import { logger as rootLogger, type Logger } from '../log';
 import type { NocBackend } from './backend';
+import { dpidHex16 } from './http';
 
 export const switchesConnected = gauge('op25b_switches_connected', 'Switches connected now');
 export const switchesKnown = gauge('op25b_switches_known', 'Switches seen since start');
@@ -31,8 +31,6 @@ export const sessionsGauge = gauge('op25b_sessions', 'Open subscriber sessions (
 export const flowsGauge = gauge('op25b_flows', 'OP25B flows on the switch (at the last flow-stats poll)', ['dpid'] as const);
 export const blockedSmtp = gauge('op25b_blocked_smtp_packets', 'Packets matched by the port\'s OP25B block and quarantine flows (switch flow counters, at the last poll)', ['dpid', 'port'] as const);
 const pollErrors = counter('op25b_flow_stats_poll_errors_total', 'Flow-stats polls that failed', ['dpid'] as const);
-
-const hex = (d: Dpid): string => d.toString(16).padStart(16, '0');
 
 /** Refresh the scrape-time gauges (cheap: no switch or store I/O). */
 export function refreshScrapeGauges(backend: NocBackend): void {
@@ -89,7 +87,7 @@ export class FlowStatsPoller {
       this.log.warn('session count failed', { error: e instanceof Error ? e.message : String(e) });
     }
     for (const s of this.backend.switches()) {
-      const d = hex(s.dpid);
+      const d = dpidHex16(s.dpid);
       if (!s.connected) {
         flowsGauge.remove({ dpid: d });
         for (const port of this.seen.get(d) ?? []) blockedSmtp.remove({ dpid: d, port });
