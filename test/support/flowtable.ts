@@ -22,7 +22,7 @@
  * Not modelled: timeouts, groups, meters, more than one lookup per call (a
  * goto is reported, not followed; see `forward` to follow it).
  */
-import type { FlowStats, Instruction, Match, OxmEntry, OxmFieldName, OxmValue } from '../../src/openflow/types';
+import type { Action, FlowStats, Instruction, Match, OxmEntry, OxmFieldName, OxmValue } from '../../src/openflow/types';
 
 // Constants (spec names). Local so this file does not depend on the codec.
 export const OFPFC_ADD = 0;
@@ -362,24 +362,17 @@ function matchesPacket(n: NormMatch, pkt: Packet): boolean {
   return true;
 }
 
+/** The actions of a flow's APPLY_ACTIONS and WRITE_ACTIONS instructions, in order. */
+function actionsOf(instructions: Instruction[]): Action[] {
+  return instructions.flatMap((i) => (i.type === 'APPLY_ACTIONS' || i.type === 'WRITE_ACTIONS' ? i.actions : []));
+}
+
 function outputsOf(instructions: Instruction[]): number[] {
-  const out: number[] = [];
-  for (const i of instructions) {
-    if (i.type === 'APPLY_ACTIONS' || i.type === 'WRITE_ACTIONS') {
-      for (const a of i.actions) if (a.type === 'OUTPUT') out.push(a.port);
-    }
-  }
-  return out;
+  return actionsOf(instructions).flatMap((a) => (a.type === 'OUTPUT' ? [a.port] : []));
 }
 
 function groupsOf(instructions: Instruction[]): number[] {
-  const out: number[] = [];
-  for (const i of instructions) {
-    if (i.type === 'APPLY_ACTIONS' || i.type === 'WRITE_ACTIONS') {
-      for (const a of i.actions) if (a.type === 'GROUP') out.push(a.group_id);
-    }
-  }
-  return out;
+  return actionsOf(instructions).flatMap((a) => (a.type === 'GROUP' ? [a.group_id] : []));
 }
 
 // ---------------------------------------------------------------------------
