@@ -336,31 +336,33 @@ class Lab:
                 return False
         wait_for(listening, 60, 0.2, 'the controller to listen on OpenFlow port %d' % self.of_port)
 
+    def _signal_controller_group(self, sig):
+        """Signal the controller's whole process group (it is ours: started with a new session)."""
+        try:
+            os.killpg(self.controller.pid, sig)
+        except OSError:
+            pass
+
     def kill_controller(self):
-        """SIGKILL the controller's whole process group (it is ours: started with a new session)."""
+        """SIGKILL the controller's whole process group."""
         if self.controller is None:
             return
         if self.controller.poll() is None:
-            try:
-                os.killpg(self.controller.pid, signal.SIGKILL)
-            except OSError:
-                pass
+            self._signal_controller_group(signal.SIGKILL)
         self.controller.wait(timeout=10)
 
     def stop_controller(self):
         if self.controller is None:
             return
         if self.controller.poll() is None:
+            self._signal_controller_group(signal.SIGTERM)
             try:
-                os.killpg(self.controller.pid, signal.SIGTERM)
                 self.controller.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                self.kill_controller()
+            except subprocess.TimeoutExpired:
+                pass
         # tsx forks node; SIGTERM to the group reaches both, SIGKILL anything left.
-        try:
-            os.killpg(self.controller.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        self._signal_controller_group(signal.SIGKILL)
+        self.controller.wait(timeout=10)
         self.controller = None
 
     def connected_switches(self):
