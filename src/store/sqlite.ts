@@ -35,7 +35,7 @@ import type { SubscriberEvent } from '../radius/events';
 import type { Override, PortKey, Session } from '../policy/types';
 import type { ApplyResult, AuditEntry, AuditInput, AuditQuery, EarlyRecord, SessionRecord, Store } from './types';
 import { applyResult } from './common';
-import { eventIdentity, eventKey } from './session-rules';
+import { eventKey } from './session-rules';
 import { portKeyString } from '../policy/types';
 import type { StoreOptions } from './common';
 import { openDatabase, schemaVersionOf, SqliteReader, SqliteWriter, SQLITE_FILE_NAME, type WriteJob } from './sqlite-db';
@@ -90,12 +90,15 @@ export class SqliteStore implements Store {
   private nextId = 1;
   private readonly inWorker = new Map<number, Pending>();
   private workerClosed?: Promise<void>;
-  /** What the events queued or in the writer may still change (counts), for recordEventEarly. */
   private readonly earlyMaxPending: number;
   /** Events in flight (recordEventEarly), and those of them recorded without marks (saturated). */
   private eventsInFlight = 0;
   private unmarked = 0;
-  private readonly pending = { ids: new Map<string, number>(), nases: new Map<string, number>(), ports: new Map<string, number>(), sessions: new Map<string, number>() };
+  /**
+   * What the events queued or in the writer may still change (counts), for recordEventEarly. No
+   * map of identities: an identity starts with its (nas, session), which `sessions` marks already.
+   */
+  private readonly pending = { nases: new Map<string, number>(), ports: new Map<string, number>(), sessions: new Map<string, number>() };
   private onWorkerClosed?: () => void;
 
   /** Open (creating and migrating as needed) the store in data directory `dir`. */
@@ -225,8 +228,8 @@ export class SqliteStore implements Store {
    * recordEvent, plus (thread writer only) the decision computed now on the
    * main thread, before the commit: the read connection's committed state is
    * what the writer will see for this event unless an event still queued or
-   * in the writer touches its port, its session, its NAS (Accounting-On/Off)
-   * or has its identity. Each queued event marks what it may change (its
+   * in the writer touches its port, its session (a duplicate has the same one)
+   * or its NAS (Accounting-On/Off). Each queued event marks what it may change (its
    * port and session, and the ports and sessions its decision on the committed
    * state ends or opens; its NAS for a NAS reset) until it commits; an event
    * that meets a mark gets no early decision (only `durable`). The ordering
@@ -249,13 +252,12 @@ export class SqliteStore implements Store {
     }
     const p = this.pending;
     const sk = (nas: string, sid: string): string => `${nas}\u0000${sid}`;
-    const id = eventIdentity(ev);
     const key = eventKey(ev);
     const pk = key ? portKeyString(key) : undefined;
     const isNas = ev.kind === 'nas-on' || ev.kind === 'nas-off';
-    const clear = !isNas && !p.ids.has(id) && !p.nases.has(ev.nas) && !p.sessions.has(sk(ev.nas, ev.sessionId))
+    const clear = !isNas && !p.nases.has(ev.nas) && !p.sessions.has(sk(ev.nas, ev.sessionId))
       && (pk === undefined || !p.ports.has(pk));
-    const marks: [Map<string, number>, string][] = [[p.ids, id], [p.sessions, sk(ev.nas, ev.sessionId)]];
+    const marks: [Map<string, number>, string][] = [[p.sessions, sk(ev.nas, ev.sessionId)]];
     if (pk !== undefined) marks.push([p.ports, pk]);
     if (isNas) marks.push([p.nases, ev.nas]);
     let early: ApplyResult | undefined;
