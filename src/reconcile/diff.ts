@@ -28,14 +28,12 @@ import type { Action, FlowStats, Instruction, Match, OxmEntry, OxmFieldName, Oxm
 import type { DesiredFlow } from '../policy/types';
 import type { FlowModInput } from '../switch/types';
 
-// Spec constants (OpenFlow 1.3.5 7.3.4.1, 7.2.1). Local so the pure core does
-// not depend on the codec's module layout.
-export const OFPFC_ADD = 0;
-export const OFPFC_DELETE_STRICT = 4;
-export const OFP_NO_BUFFER = 0xffffffff;
-export const OFPP_ANY = 0xffffffff;
-export const OFPG_ANY = 0xffffffff;
-export const OFPP_CONTROLLER = 0xfffffffd;
+// Spec constants (OpenFlow 1.3.5 7.3.4.1, 7.2.1): the project's one table of
+// them (an import-free module), re-exported for the callers of this module.
+import {
+  OFPFC_ADD, OFPFC_DELETE_STRICT, OFP_NO_BUFFER, OFPP_ANY, OFPG_ANY, OFPP_CONTROLLER,
+} from '../openflow/constants';
+export { OFPFC_ADD, OFPFC_DELETE_STRICT, OFP_NO_BUFFER, OFPP_ANY, OFPG_ANY, OFPP_CONTROLLER };
 export const ALL_ONES_64 = 0xffffffffffffffffn;
 
 /** The OP25B cookie space: a flow is ours when (cookie & mask) === (space.cookie & mask). */

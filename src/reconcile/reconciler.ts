@@ -31,7 +31,7 @@ import { FlowModBatchError, type Datapath, type FlowModInput } from '../switch/t
 import { counter, gauge } from '../metrics';
 import { logger as rootLogger, type Logger } from '../log';
 import {
-  addMod, byPriorityAsc, byPriorityDesc, deleteMod, encode, inCookieSpace, parseFlowId,
+  addMod, byPriorityAsc, byPriorityDesc, deleteMod, encode, inCookieSpace, OFPFC_DELETE_STRICT, parseFlowId,
   type CookieSpace, type Encoded,
 } from './diff';
 
@@ -553,7 +553,7 @@ export class Reconciler {
     let adds = 0; let dels = 0;
     mods.forEach((m, i) => {
       if (refused.has(i)) return;
-      if (m.command === 4) dels++; else adds++;
+      if (m.command === OFPFC_DELETE_STRICT) dels++; else adds++;
     });
     if (adds) actionsTotal.inc({ dpid: this.dpidLabel, action: 'add' }, adds);
     if (dels) actionsTotal.inc({ dpid: this.dpidLabel, action: 'delete' }, dels);
