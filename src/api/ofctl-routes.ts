@@ -40,7 +40,7 @@ import { flowModToOfctl, flowStatsToOfctl, matchToOfctl, ofctlToFlowMod } from '
 import { decodeCookie, describeCookie } from '../policy/cookie';
 import { forwards, shadowedDrop } from './shadow';
 import { OFPCR_ROLE, OFPP } from '../openflow/constants';
-import { FlowModBatchError, type Datapath, type FlowModInput } from '../switch/types';
+import type { Datapath, FlowModInput } from '../switch/types';
 import type { Logger } from '../log';
 import type { FlowChange, NocBackend } from './backend';
 import { ApiError, badInput, ofErrorField, parseRyuDpid, sendJson } from './http';
@@ -103,6 +103,12 @@ async function getBody(req: FastifyRequest): Promise<unknown> {
   } catch (e) {
     throw new ApiError(400, 'API_ERR_BAD_JSON', `body: ${e instanceof Error ? e.message : String(e)}`, 'body');
   }
+}
+
+/** A switch's refusal (FlowModBatchError, an OFPT_ERROR reply) or a lost connection as a 502 keeping its code. */
+function switchError(e: unknown): ApiError {
+  const code = (e as { code?: unknown }).code;
+  return new ApiError(502, typeof code === 'string' ? code : 'SWITCH_ERR', e instanceof Error ? e.message : String(e));
 }
 
 function ofErr(e: unknown): never {
@@ -264,11 +270,7 @@ export function registerOfctlRoutes(app: FastifyInstance, o: OfctlRouteOptions):
     try {
       await dp.sendFlowMods(mods);
     } catch (e) {
-      if (e instanceof FlowModBatchError) {
-        throw new ApiError(502, e.code, e.message);
-      }
-      const code = (e as { code?: unknown }).code;
-      throw new ApiError(502, typeof code === 'string' ? code : 'SWITCH_ERR', e instanceof Error ? e.message : String(e));
+      throw switchError(e);
     }
   };
 
@@ -364,8 +366,7 @@ export function registerOfctlRoutes(app: FastifyInstance, o: OfctlRouteOptions):
     try {
       r = await dp.requestRole(role, 0n);
     } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      throw new ApiError(502, typeof code === 'string' ? code : 'SWITCH_ERR', e instanceof Error ? e.message : String(e));
+      throw switchError(e);
     }
     if (role === OFPCR_ROLE.SLAVE) log.warn('ofctl_rest role: this controller is now SLAVE on the switch and cannot write flows', { dpid: dpid.toString(16) });
     return sendJson(reply, 200, { dpid, role: ROLE_TO_NAME.get(r.role) ?? r.role, generation_id: r.generation_id });
