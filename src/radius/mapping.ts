@@ -237,9 +237,6 @@ export function compileMapping(config: MappingConfig): PortMapper {
 
 // ---------------------------------------------------------------- profile
 
-
-export const PROFILE_VALUES: Readonly<Record<string, Profile>> = { 'op25b-exempt': 'exempt', 'op25b-default': 'default' };
-
 /** The values that mark an exempt subscriber by default (config radius.exempt_values). */
 export const DEFAULT_EXEMPT_VALUES: readonly string[] = ['op25b-exempt'];
 
