@@ -47,10 +47,8 @@ export function errorBody(e: ApiError): { error: { code: string; field?: string;
   return { error: { code: e.code, ...(e.field !== undefined ? { field: e.field } : {}), message: e.message } };
 }
 
-/** "0000000000000001" form used by the NOC routes and logs. */
-export function dpidHex16(d: Dpid): string {
-  return d.toString(16).padStart(16, '0');
-}
+import { dpidHex } from '../openflow/types';
+export { dpidHex };
 
 /**
  * A dpid as Ryu's ofctl_rest reads it: Python int(str(x), 0) — decimal, or
@@ -96,7 +94,7 @@ export function parseNocPort(v: string, field: string, backend: NocBackend): Por
 }
 
 export function portKeyText(k: PortKey): string {
-  return k.vlan === undefined ? `${dpidHex16(k.dpid)}:${k.port}` : `${dpidHex16(k.dpid)}:${k.port}.${k.vlan}`;
+  return k.vlan === undefined ? `${dpidHex(k.dpid)}:${k.port}` : `${dpidHex(k.dpid)}:${k.port}.${k.vlan}`;
 }
 
 /** Re-export for callers that have a canonical key string. */

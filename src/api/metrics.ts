@@ -23,7 +23,7 @@ import { decodeCookie } from '../policy/cookie';
 import { counter, gauge } from '../metrics';
 import { logger as rootLogger, type Logger } from '../log';
 import type { NocBackend } from './backend';
-import { dpidHex16 } from './http';
+import { dpidHex } from './http';
 
 export const switchesConnected = gauge('op25b_switches_connected', 'Switches connected now');
 export const switchesKnown = gauge('op25b_switches_known', 'Switches seen since start');
@@ -87,7 +87,7 @@ export class FlowStatsPoller {
       this.log.warn('session count failed', { error: e instanceof Error ? e.message : String(e) });
     }
     for (const s of this.backend.switches()) {
-      const d = dpidHex16(s.dpid);
+      const d = dpidHex(s.dpid);
       if (!s.connected) {
         flowsGauge.remove({ dpid: d });
         for (const port of this.seen.get(d) ?? []) blockedSmtp.remove({ dpid: d, port });

@@ -34,7 +34,7 @@ import type { FlowModInput } from '../switch/types';
 import type { FlowChange, NocBackend, PortView, SwitchInfo } from './backend';
 import { ConfigError, parseConfig } from '../app/config';
 import {
-  ApiError, badInput, dpidHex16, parseDuration, parseNocDpid, parseNocPort, parseTime, portKeyText, sendJson,
+  ApiError, badInput, dpidHex, parseDuration, parseNocDpid, parseNocPort, parseTime, portKeyText, sendJson,
 } from './http';
 
 export interface NocRouteOptions {
@@ -50,7 +50,7 @@ const iso = (ms: number | undefined): string | undefined => (ms === undefined ? 
 
 function switchJson(s: SwitchInfo): Record<string, unknown> {
   return {
-    dpid: dpidHex16(s.dpid), dpid_int: s.dpid, name: s.name, connected: s.connected, peer: s.peer,
+    dpid: dpidHex(s.dpid), dpid_int: s.dpid, name: s.name, connected: s.connected, peer: s.peer,
     ports: s.ports, subscriber_ports: s.subscriberPorts,
   };
 }
@@ -84,7 +84,7 @@ function portJson(v: PortView): Record<string, unknown> {
   else if (v.reason === 'session-profile' && v.session) why = `session ${v.session.sessionId} from ${v.session.nas} has profile ${v.session.profile}`;
   else if (v.reason === 'session' && v.session) why = `session ${v.session.sessionId} from ${v.session.nas} (profile default)`;
   return {
-    port: portKeyText(v.key), dpid: dpidHex16(v.key.dpid), port_no: v.key.port, vlan: v.key.vlan, name: v.name,
+    port: portKeyText(v.key), dpid: dpidHex(v.key.dpid), port_no: v.key.port, vlan: v.key.vlan, name: v.name,
     effective: v.effective, reason: v.reason, why,
     session: v.session ? sessionJson(v.session) : undefined,
     override: v.override ? overrideJson(v.override) : undefined,
@@ -147,7 +147,7 @@ export function registerNocRoutes(app: FastifyInstance, o: NocRouteOptions): voi
 
   const knownSwitch = (dpid: Dpid, field: string): SwitchInfo => {
     const s = backend.switches().find((x) => x.dpid === dpid);
-    if (!s) throw new ApiError(404, 'API_ERR_UNKNOWN_DPID', `no such switch: ${dpidHex16(dpid)}`, field);
+    if (!s) throw new ApiError(404, 'API_ERR_UNKNOWN_DPID', `no such switch: ${dpidHex(dpid)}`, field);
     return s;
   };
   /** The port must be on a known switch; on a connected switch it must exist (a VLAN key needs its physical port). */
@@ -155,7 +155,7 @@ export function registerNocRoutes(app: FastifyInstance, o: NocRouteOptions): voi
     knownSwitch(key.dpid, field);
     const dp = backend.datapath(key.dpid);
     if (dp && dp.connected && !dp.ports.has(key.port)) {
-      throw new ApiError(404, 'API_ERR_UNKNOWN_PORT', `switch ${dpidHex16(key.dpid)} has no port ${key.port}`, field);
+      throw new ApiError(404, 'API_ERR_UNKNOWN_PORT', `switch ${dpidHex(key.dpid)} has no port ${key.port}`, field);
     }
   };
 
@@ -185,10 +185,10 @@ export function registerNocRoutes(app: FastifyInstance, o: NocRouteOptions): voi
     const dpid = parseNocDpid(req.params.dpid, 'params.dpid', backend);
     knownSwitch(dpid, 'params.dpid');
     const dp = backend.datapath(dpid);
-    if (!dp || !dp.connected) throw new ApiError(503, 'API_ERR_SWITCH_NOT_CONNECTED', `switch ${dpidHex16(dpid)} is not connected`, 'params.dpid');
+    if (!dp || !dp.connected) throw new ApiError(503, 'API_ERR_SWITCH_NOT_CONNECTED', `switch ${dpidHex(dpid)} is not connected`, 'params.dpid');
     const flows = await dp.dumpFlows({ table_id: 0xff });
     return sendJson(reply, 200, {
-      dpid: dpidHex16(dpid),
+      dpid: dpidHex(dpid),
       flows: flows.map((f) => ({ ...flowStatsToOfctl(f), op25b: backend.isOp25bCookie(f.cookie), rule: backend.isOp25bCookie(f.cookie) ? describeCookie(f.cookie) : undefined })),
     });
   });
@@ -309,7 +309,7 @@ export function registerNocRoutes(app: FastifyInstance, o: NocRouteOptions): voi
     const plans = await backend.planConfig(cfg);
     return sendJson(reply, 200, {
       applied: false,
-      switches: plans.map((p) => ({ dpid: dpidHex16(p.dpid), ...(p.name !== undefined ? { name: p.name } : {}), flows: changeJson(p.change) })),
+      switches: plans.map((p) => ({ dpid: dpidHex(p.dpid), ...(p.name !== undefined ? { name: p.name } : {}), flows: changeJson(p.change) })),
     });
   });
 
@@ -360,7 +360,7 @@ export function registerNocRoutes(app: FastifyInstance, o: NocRouteOptions): voi
       address, at: iso(at),
       matches: recs.map((r: SessionRecord) => ({
         session_id: r.sessionId, subscriber: r.user, nas: r.nas,
-        switch: { dpid: dpidHex16(r.key.dpid), name: sw.get(r.key.dpid)?.name },
+        switch: { dpid: dpidHex(r.key.dpid), name: sw.get(r.key.dpid)?.name },
         port: portKeyText(r.key), port_no: r.key.port, vlan: r.key.vlan,
         framed_ip: r.framedIp, framed_ipv6_prefix: r.framedIpv6Prefix, delegated_ipv6_prefix: r.delegatedIpv6Prefix,
         profile: r.profile, from: iso(r.from), to: iso(r.to),

@@ -164,9 +164,8 @@ export function findSwitch(cfg: Pick<Config, 'switches'>, dpid: bigint): SwitchC
   return cfg.switches.find((s) => s.dpid === dpid);
 }
 
-export function dpidHex(d: bigint): string {
-  return d.toString(16).padStart(16, '0');
-}
+import { dpidHex } from '../openflow/types';
+export { dpidHex };
 
 /** "N-M,K" form of ranges, for messages. */
 export function rangesText(r: PortRanges | 'all'): string {

@@ -394,3 +394,8 @@ export type OfMessage =
   | OpaqueMessage;
 
 export type OfMessageType = OfMessage['type'];
+
+/** A dpid as logs, cookies' prose, the NOC API and OVS print it: 16 hex digits, zero-padded. */
+export function dpidHex(dpid: Dpid): string {
+  return dpid.toString(16).padStart(16, '0');
+}

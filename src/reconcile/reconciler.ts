@@ -114,9 +114,8 @@ interface Planned {
   deletes: string[];
 }
 
-export function dpidHex(d: Dpid): string {
-  return d.toString(16).padStart(16, '0');
-}
+import { dpidHex } from '../openflow/types';
+export { dpidHex };
 
 export class Reconciler {
   readonly dpid: Dpid;

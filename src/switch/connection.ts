@@ -20,6 +20,7 @@ import {
   OFPET_BAD_REQUEST, OFPET_HELLO_FAILED, OFPG_ANY, OFPHFC_INCOMPATIBLE, OFPMPF_REPLY_MORE, OFPP_ANY, OFPPR_DELETE, OFPTT_ALL,
 } from '../openflow';
 import { isOfError } from '../openflow/errors';
+import { dpidHex } from '../openflow/types';
 import type {
   Desc, Dpid, ErrorMsg, FlowMod, FlowStats, OfMessage, OfMessageType, Port, PortStats, TableStats,
 } from '../openflow/types';
@@ -511,7 +512,7 @@ export class Connection implements Datapath {
     const [fr] = await this.sendExpecting({ type: 'FEATURES_REQUEST', xid: this.nextXid() }, 'FEATURES_REPLY');
     if (fr?.type !== 'FEATURES_REPLY') throw new Error('no FEATURES_REPLY');
     if (fr.auxiliary_id !== 0) {
-      this.shutdown(`auxiliary connection ${fr.auxiliary_id} of ${hex16(fr.datapath_id)} not supported`, 'end');
+      this.shutdown(`auxiliary connection ${fr.auxiliary_id} of ${dpidHex(fr.datapath_id)} not supported`, 'end');
       return;
     }
     this._dpid = fr.datapath_id;
@@ -625,7 +626,7 @@ export class Connection implements Datapath {
   }
 
   private dpidHex(): string {
-    return this._dpid === undefined ? '(handshake)' : hex16(this._dpid);
+    return this._dpid === undefined ? '(handshake)' : dpidHex(this._dpid);
   }
 }
 
@@ -640,9 +641,6 @@ function statsFilter(f: FlowFilter): { table_id: number; out_port: number; out_g
   };
 }
 
-export function hex16(dpid: bigint): string {
-  return dpid.toString(16).padStart(16, '0');
-}
 
 const FLOW_MOD_COMMANDS = ['add', 'modify', 'modify_strict', 'delete', 'delete_strict'];
 

@@ -12,8 +12,8 @@ import * as tls from 'tls';
 import { asyncScheduler, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import { logger as rootLogger, type Logger } from '../log';
 import { counter, gauge } from '../metrics';
-import type { Dpid } from '../openflow/types';
-import { Connection, hex16 } from './connection';
+import { dpidHex, type Dpid } from '../openflow/types';
+import { Connection } from './connection';
 import type { Datapath, SwitchErrorInfo, SwitchEvent } from './types';
 
 export interface OpenFlowServerOptions {
@@ -145,7 +145,7 @@ export class OpenFlowServer {
     if (this.dps.get(conn.dpid) === conn) {
       this.dps.delete(conn.dpid);
       connectedGauge.set(this.dps.size);
-      this.log.info('switch disconnected', { dpid: hex16(conn.dpid), reason });
+      this.log.info('switch disconnected', { dpid: dpidHex(conn.dpid), reason });
       this.subject.next({ type: 'disconnected', dpid: conn.dpid, reason });
     }
   }

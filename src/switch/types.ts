@@ -2,6 +2,7 @@
  * The switch channel's public face: a Datapath per connected switch and a
  * stream of switch events. The reconciler and the REST API use only this.
  */
+import { dpidHex } from '../openflow/types';
 import type {
   Desc, Dpid, FlowMod, FlowRemoved, FlowStats, Match, OfMessage, Port, PortStats, TableStats,
 } from '../openflow/types';
@@ -28,7 +29,7 @@ export class FlowModBatchError extends Error {
     readonly dpid: Dpid,
     readonly failures: { index: number; flowMod: FlowModInput; error: SwitchErrorInfo }[],
   ) {
-    super(`switch ${dpid.toString(16).padStart(16, '0')} rejected ${failures.length} flow-mod(s): ` +
+    super(`switch ${dpidHex(dpid)} rejected ${failures.length} flow-mod(s): ` +
       failures.map((f) => `#${f.index} ${f.error.typeName}/${f.error.codeName}`).join(', '));
   }
 }
