@@ -16,7 +16,7 @@
  */
 import Database from 'better-sqlite3';
 import type { SubscriberEvent } from '../radius/events';
-import { parsePortKey, portKeyString, type Override, type OverrideKind, type PortKey, type Session } from '../policy/types';
+import { parsePortKey, portKeyString, type Override, type OverrideKind, type PortKey, type Session, type SessionIdentity } from '../policy/types';
 import type { ApplyResult, AuditEntry, AuditInput, AuditQuery, SessionRecord } from './types';
 import { decide, decideNasReset, duplicateDecision, eventKey, type Decision, type HistoryOp } from './session-rules';
 import { applyResult, asProfile, auditForDecision, fromJson, toJson } from './common';
@@ -107,7 +107,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.length;
 export const SQLITE_FILE_NAME = 'op25b.sqlite';
 
-interface SessionRow {
+/** The columns of a SessionIdentity, which sessions and history both have. */
+interface IdentityRow {
   port_key: string;
   nas: string;
   session_id: string;
@@ -115,20 +116,16 @@ interface SessionRow {
   framed_ip: string | null;
   framed_ipv6_prefix: string | null;
   delegated_ipv6_prefix: string | null;
+}
+
+interface SessionRow extends IdentityRow {
   profile: string;
   started_at: number;
   updated_at: number;
 }
 
-interface HistoryRow {
+interface HistoryRow extends IdentityRow {
   id: number;
-  nas: string;
-  session_id: string;
-  port_key: string;
-  user: string | null;
-  framed_ip: string | null;
-  framed_ipv6_prefix: string | null;
-  delegated_ipv6_prefix: string | null;
   profile: string;
   from_ms: number;
   to_ms: number | null;
@@ -157,11 +154,8 @@ interface AuditRow {
   after: string | null;
 }
 
-function sessionOf(r: SessionRow): Session {
-  const s: Session = {
-    nas: r.nas, sessionId: r.session_id, key: parsePortKey(r.port_key), profile: asProfile(r.profile),
-    startedAt: r.started_at, updatedAt: r.updated_at,
-  };
+/** Sets the row's optional identity fields (those not NULL) on `s`. */
+function withIdentityFields<T extends SessionIdentity>(s: T, r: IdentityRow): T {
   if (r.user !== null) s.user = r.user;
   if (r.framed_ip !== null) s.framedIp = r.framed_ip;
   if (r.framed_ipv6_prefix !== null) s.framedIpv6Prefix = r.framed_ipv6_prefix;
@@ -169,12 +163,15 @@ function sessionOf(r: SessionRow): Session {
   return s;
 }
 
+function sessionOf(r: SessionRow): Session {
+  return withIdentityFields<Session>({
+    nas: r.nas, sessionId: r.session_id, key: parsePortKey(r.port_key), profile: asProfile(r.profile),
+    startedAt: r.started_at, updatedAt: r.updated_at,
+  }, r);
+}
+
 function recordOfRow(r: HistoryRow): SessionRecord {
-  const s: SessionRecord = { nas: r.nas, sessionId: r.session_id, key: parsePortKey(r.port_key), profile: r.profile, from: r.from_ms };
-  if (r.user !== null) s.user = r.user;
-  if (r.framed_ip !== null) s.framedIp = r.framed_ip;
-  if (r.framed_ipv6_prefix !== null) s.framedIpv6Prefix = r.framed_ipv6_prefix;
-  if (r.delegated_ipv6_prefix !== null) s.delegatedIpv6Prefix = r.delegated_ipv6_prefix;
+  const s = withIdentityFields<SessionRecord>({ nas: r.nas, sessionId: r.session_id, key: parsePortKey(r.port_key), profile: r.profile, from: r.from_ms }, r);
   if (r.to_ms !== null) s.to = r.to_ms;
   return s;
 }
