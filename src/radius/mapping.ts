@@ -17,6 +17,7 @@
  * Strings given as dpids are hexadecimal (optionally with 0x or colons), as
  * ovs-ofctl and Ryu's dpid_lib print them.
  */
+import { dpidHex } from '../openflow/types';
 import type { PortKey, Profile } from '../policy/types';
 
 export interface MappingInput {
@@ -148,7 +149,7 @@ export function compileMapping(config: MappingConfig): PortMapper {
     if (typeof port === 'number') return port;
     if (/^\d+$/.test(port)) return Number(port);
     const n = lookup?.(dpid, port);
-    if (n === undefined) return { error: `port name ${JSON.stringify(port)} not found on switch ${dpid.toString(16).padStart(16, '0')}` };
+    if (n === undefined) return { error: `port name ${JSON.stringify(port)} not found on switch ${dpidHex(dpid)}` };
     return n;
   };
 
