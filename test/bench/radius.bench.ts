@@ -59,7 +59,10 @@ function sendOne(s) {
   socks[s].sock.send(buf, port, '127.0.0.1');
   return true;
 }
+let finished = false;
 function finish() {
+  if (finished) return;
+  finished = true;
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   for (const s of socks) s.sock.close();
   const cpu = process.cpuUsage(cpu0); process.send({ cpuUs: cpu.user + cpu.system, sent, done, elapsed, lat }, () => process.exit(0));
@@ -80,7 +83,9 @@ for (let i = 0; i < nsock; i++) {
     if (mode === 'closed' && sent < total) sendOne(idx);
     if (done >= total) finish();
   });
-  sock.bind(0, '127.0.0.1', () => { if (++ready === nsock) start(); });
+  // Room for every answer in flight (256 per socket): the default buffer drops some while this
+  // loop is busy, and a closed loop that loses an answer never finishes.
+  sock.bind(0, '127.0.0.1', () => { sock.setRecvBufferSize(1 << 20); if (++ready === nsock) start(); });
 }
 let cpu0;
 function start() {
@@ -88,6 +93,11 @@ function start() {
   cpu0 = process.cpuUsage();
   if (mode === 'closed') {
     for (let k = 0; k < concurrency && sent < total; k++) sendOne(k % nsock);
+    // A request without an answer (dropped somewhere) ends the run after 5 s without progress; the
+    // report then shows answered < sent.
+    let last = -1;
+    const watch = setInterval(() => { if (done === last) { clearInterval(watch); finish(); } last = done; }, 5000);
+    watch.unref();
     return;
   }
   // Paced by a 1 ms timer, sending what is due (a busy setImmediate loop would take a whole core
