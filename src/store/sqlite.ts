@@ -57,6 +57,12 @@ export interface SqliteStoreOptions extends StoreOptions {
    * saturated and gives no early decisions (they cost main-thread reads) until all drain. Default 256.
    */
   earlyMaxPending?: number;
+  /**
+   * recordEventEarly: a burst (this many writes queued in one turn of the event loop, not yet
+   * handed to the writer) means the main thread is behind: the rest of the burst gets no early
+   * decision, as when saturated. Default 32.
+   */
+  earlyMaxBurst?: number;
 }
 
 interface Pending {
@@ -91,6 +97,7 @@ export class SqliteStore implements Store {
   private readonly inWorker = new Map<number, Pending>();
   private workerClosed?: Promise<void>;
   private readonly earlyMaxPending: number;
+  private readonly earlyMaxBurst: number;
   /** Events in flight (recordEventEarly), and those of them recorded without marks (saturated). */
   private eventsInFlight = 0;
   private unmarked = 0;
@@ -107,6 +114,7 @@ export class SqliteStore implements Store {
     this.file = join(dir, SQLITE_FILE_NAME);
     this.maxBatch = Math.max(1, opts.maxBatch ?? 2000);
     this.earlyMaxPending = opts.earlyMaxPending ?? 256;
+    this.earlyMaxBurst = opts.earlyMaxBurst ?? 32;
     this.db = openDatabase(this.file);
     this.reader = new SqliteReader(this.db);
     if (opts.writer !== 'thread') {
@@ -234,14 +242,15 @@ export class SqliteStore implements Store {
    * state ends or opens; its NAS for a NAS reset) until it commits; an event
    * that meets a mark gets no early decision (only `durable`). The ordering
    * rule is pure, so the two decisions agree; `durable` stays the truth.
-   * Saturated (more than `earlyMaxPending` events in flight), it is plain
+   * Saturated (more than `earlyMaxPending` events in flight, or `earlyMaxBurst`
+   * queued in this turn: a burst the main thread is behind on), it is plain
    * recordEvent until the backlog drains: at full rate the reads cost more
    * throughput than the early flows gain.
    */
   recordEventEarly(ev: SubscriberEvent): EarlyRecord {
     if (!this.worker || this.closed || this.broken) return { durable: this.commitEvent(ev) };
     this.eventsInFlight++;
-    if (this.unmarked > 0 || this.eventsInFlight > this.earlyMaxPending) {
+    if (this.unmarked > 0 || this.eventsInFlight > this.earlyMaxPending || this.queue.length >= this.earlyMaxBurst) {
       // Saturated (the main thread is the bottleneck; early decisions would not come sooner): plain
       // recordEvent, unmarked, and no early decision until every unmarked event has committed.
       this.unmarked++;

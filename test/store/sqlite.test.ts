@@ -194,6 +194,21 @@ describe('SqliteStore.recordEventEarly (decision before the commit)', () => {
     }
   });
 
+  it('a burst (earlyMaxBurst writes queued in one turn): the rest of it gets no early decision, the next turn does', async () => {
+    const s = new SqliteStore(dir, { writer: 'thread', earlyMaxBurst: 4 });
+    try {
+      // One synchronous run, as the accounting server hands over the datagrams of one poll.
+      const recs = Array.from({ length: 10 }, (_, i) => s.recordEventEarly(ev('start', `u${i}`, 300 + i, 1000)));
+      assert.deepStrictEqual(recs.map((r) => r.early !== undefined), [true, true, true, true, false, false, false, false, false, false]);
+      for (const r of recs) assert.ok((await r.durable).applied, 'every event of the burst is recorded');
+      const after = s.recordEventEarly(ev('start', 'u-after', 400, 1000));
+      assert.ok(after.early?.applied, 'burst committed: early again');
+      await after.durable;
+    } finally {
+      await s.close();
+    }
+  });
+
   it('the inline writer gives no early decision (its commit is synchronous anyway)', async () => {
     const s = new SqliteStore(dir, { writer: 'inline' });
     try {
