@@ -17,7 +17,8 @@
  */
 import { Subject, type Observable } from 'rxjs';
 import { logger as rootLogger, type Logger } from '../log';
-import { counter } from '../metrics';
+import { performance } from 'perf_hooks';
+import { counter, histogram } from '../metrics';
 import type { ApplyResult } from '../store/types';
 import type { SubscriberEvent } from './events';
 import { decodePacket, verifyRequest, type RadiusPacket } from './codec';
@@ -28,6 +29,9 @@ import { compileMapping, type MappingConfig, type PortLookup, type PortMapper } 
 import { UdpEndpoint, type Peer } from './udp';
 
 export const packetsTotal = counter('op25b_radius_packets_total', 'RADIUS datagrams by server and outcome', ['server', 'result'] as const);
+/** From a datagram's arrival to its answer: for accounting that includes the durable commit, for CoA the switch barrier. */
+export const answerSeconds = histogram('op25b_radius_answer_seconds', 'Time from a RADIUS request\'s arrival to its answer (Accounting-Response after the durable commit; CoA answer after the switch barrier), by server',
+  ['server'] as const, [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
 
 export type PacketResult =
   | 'recorded' | 'ignored' | 'unmapped' | 'duplicate' | 'duplicate_pending' | 'status_server' | 'ignored_status'
@@ -102,6 +106,7 @@ export abstract class RadiusServerBase {
   private readonly ratelog: RateLimitedLog;
   private readonly udp: UdpEndpoint;
   private readonly counters = new Map<PacketResult, { inc(): void }>();
+  private readonly answered: { observe(seconds: number): void };
 
   protected constructor(private readonly base: RadiusServerOptions, private readonly profile: ServerProfile) {
     this.clients = new ClientTable(base.clients);
@@ -111,6 +116,7 @@ export abstract class RadiusServerBase {
     this.ratelog = new RateLimitedLog(this.now);
     this.log = (base.logger ?? rootLogger).child({ component: profile.component });
     this.name = base.name ?? profile.name;
+    this.answered = answerSeconds.labels(this.name);
     this.udp = new UdpEndpoint((m, p) => this.handleDatagram(m, p), (e) => this.log.error('socket error', { error: e.message }));
   }
 
@@ -127,14 +133,21 @@ export abstract class RadiusServerBase {
 
   /** One datagram in, an optional reply out. Never rejects. */
   handleDatagram(msg: Buffer, peer: Peer): Promise<Buffer | undefined> {
+    const t0 = performance.now();
     let out: Promise<Buffer | undefined> | Buffer | undefined;
     try {
       out = this.process(msg, peer);
     } catch (e) {
       return Promise.resolve(this.internalError(e, peer));
     }
-    if (!(out instanceof Promise)) return Promise.resolve(out);
-    return out.then(undefined, (e: unknown) => this.internalError(e, peer));
+    if (!(out instanceof Promise)) {
+      if (out) this.answered.observe((performance.now() - t0) / 1000);
+      return Promise.resolve(out);
+    }
+    return out.then((reply) => {
+      if (reply) this.answered.observe((performance.now() - t0) / 1000);
+      return reply;
+    }, (e: unknown) => this.internalError(e, peer));
   }
 
   /** Count an outcome (label children cached: no label lookup per packet). */

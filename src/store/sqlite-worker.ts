@@ -6,16 +6,17 @@
  *
  * Protocol (structured clone; bigint dpids cross as they are):
  *   main -> worker  { type: 'jobs', ids: number[], jobs: WriteJob[] } | { type: 'close' }
- *   worker -> main  { type: 'done', batch, results: { id, ok, value?, error? }[] }
+ *   worker -> main  { type: 'done', batch, seconds, results: { id, ok, value?, error? }[] }   (seconds: the commit's duration)
  *                   { type: 'failed', ids, error }   (the commit itself failed)
  *                   { type: 'closed' }
  */
+import { performance } from 'perf_hooks';
 import { parentPort, workerData } from 'worker_threads';
 import { openDatabase, SqliteWriter, type WriteJob } from './sqlite-db';
 
 export type ToWorker = { type: 'jobs'; ids: number[]; jobs: WriteJob[] } | { type: 'close' };
 export type FromWorker =
-  | { type: 'done'; batch: number; results: { id: number; ok: boolean; value?: unknown; error?: unknown }[] }
+  | { type: 'done'; batch: number; seconds: number; results: { id: number; ok: boolean; value?: unknown; error?: unknown }[] }
   | { type: 'failed'; ids: number[]; error: unknown }
   | { type: 'closed' };
 
@@ -41,9 +42,10 @@ function main(): void {
       ids = ids.slice(n);
       jobs = jobs.slice(n);
       try {
+        const t0 = performance.now();
         const out = writer.commitBatch(batch);
         send({
-          type: 'done', batch: n,
+          type: 'done', batch: n, seconds: (performance.now() - t0) / 1000,
           results: out.map((o, i) => (o.ok ? { id: batchIds[i] ?? -1, ok: true, value: o.value } : { id: batchIds[i] ?? -1, ok: false, error: o.error })),
         });
       } catch (e) {

@@ -29,6 +29,7 @@
  */
 import { mkdirSync } from 'fs';
 import { extname, join } from 'path';
+import { performance } from 'perf_hooks';
 import { Worker } from 'worker_threads';
 import type Database from 'better-sqlite3';
 import type { SubscriberEvent } from '../radius/events';
@@ -48,6 +49,8 @@ export { SQLITE_FILE_NAME, SQLITE_SCHEMA_VERSION } from './sqlite-db';
 const log = logger.child({ component: 'store' });
 const eventsTotal = counter('op25b_store_events_total', 'Subscriber events recorded by the store, by outcome (applied, stale, duplicate)', ['outcome']);
 const batchSize = histogram('op25b_store_commit_batch_size', 'Writes per group commit', [], [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]);
+const commitSeconds = histogram('op25b_store_commit_seconds', 'Duration of one group commit (its statements and the fsync of the write-ahead log)', [],
+  [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1]);
 
 export interface SqliteStoreOptions extends StoreOptions {
   /** 'inline' (default): commits in the calling thread; 'thread': in a worker thread. */
@@ -143,6 +146,7 @@ export class SqliteStore implements Store {
   private fromWorker(m: FromWorker): void {
     if (m.type === 'done') {
       batchSize.observe(m.batch);
+      commitSeconds.observe(m.seconds);
       for (const r of m.results) {
         const p = this.inWorker.get(r.id);
         if (!p) continue;
@@ -190,6 +194,7 @@ export class SqliteStore implements Store {
     this.queue = [];
     if (this.inline) {
       let out;
+      const t0 = performance.now();
       try {
         out = this.inline.commitBatch(batch.map((p) => p.job));
       } catch (e) {
@@ -197,6 +202,7 @@ export class SqliteStore implements Store {
         for (const p of batch) p.reject(e);
         return;
       }
+      commitSeconds.observe((performance.now() - t0) / 1000);
       batchSize.observe(batch.length);
       batch.forEach((p, i) => {
         const o = out[i];

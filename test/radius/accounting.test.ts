@@ -6,7 +6,7 @@ import type { SubscriberEvent } from '../../src/radius/events';
 import type { RecordedEvent } from '../../src/radius/server-base';
 import type { ApplyResult, EarlyRecord, Store } from '../../src/store/types';
 import { MemoryStore } from './support/memory-store';
-import { acct, counted, front } from './support/harness';
+import { acct, answerTimes, counted, front } from './support/harness';
 import { radclient, radclientAvailable } from './support/radclient';
 
 const SECRET = 'testing123';
@@ -146,6 +146,19 @@ describe('radius accounting server (datagram handler)', () => {
     assert.deepStrictEqual(
       await Promise.all(['unknown_client', 'bad_authenticator', 'malformed', 'unsupported_code'].map((r) => counted(name, r))), [1, 1, 1, 1]);
     assert.strictEqual(store.events.length, 0);
+  });
+
+  it('op25b_radius_answer_seconds times each answer from arrival, including the wait for the store; unanswered requests are not in it', async () => {
+    const { store, server, name } = setup();
+    const record = store.recordEvent.bind(store);
+    store.recordEvent = async (ev) => { await new Promise((r) => setTimeout(r, 30)); return record(ev); };
+    assert.ok(await server.handleDatagram(acct(1, startAttrs), peer));
+    assert.strictEqual(await server.handleDatagram(acct(2, startAttrs, 'wrong-secret'), peer), undefined);
+    const t = await answerTimes(name, 0.02);
+    assert.strictEqual(t.count, 1, 'one answer; the request with a bad authenticator got none');
+    assert.ok(t.sum >= 0.029, `the answer waited for the 30 ms commit: ${t.sum} s`);
+    assert.strictEqual(t.within, 0, 'not in the 20 ms bucket');
+    assert.strictEqual((await answerTimes(name, 2.5)).within, 1, 'in the 2.5 s bucket');
   });
 
   it('eventFromAccounting is pure and reads the profile from Class when Filter-Id is absent', () => {

@@ -8,6 +8,8 @@ import { openStore } from '../../src/store/index';
 import type { ApplyResult, Store } from '../../src/store/types';
 import type { SubscriberEvent } from '../../src/radius/events';
 import { storeContract } from './contract';
+import type { Histogram } from 'prom-client';
+import { registry } from '../../src/metrics';
 
 const dirs = new Map<Store, string>();
 
@@ -37,6 +39,29 @@ describe('SqliteStore specifics', () => {
   let dir: string;
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'op25b-store-')); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const writer of ['thread', 'inline'] as const) {
+    it(`op25b_store_commit_seconds times every group commit (writer: ${writer})`, async () => {
+      const read = async (): Promise<{ count: number; sum: number }> => {
+        const h = registry.getSingleMetric('op25b_store_commit_seconds') as Histogram | undefined;
+        const m = h ? await h.get() : undefined;
+        const v = (name: string): number => m?.values.find((x) => x.metricName === name)?.value ?? 0;
+        return { count: v('op25b_store_commit_seconds_count'), sum: v('op25b_store_commit_seconds_sum') };
+      };
+      const before = await read();
+      const s = new SqliteStore(dir, { writer });
+      try {
+        // Two turns of the event loop: two group commits.
+        await s.recordEvent({ kind: 'start', nas: 'n1', sessionId: 'a', key: { dpid: 1n, port: 1 }, dpid: 1n, port: 1, profile: 'default', eventTime: 1000, receivedAt: 1000 });
+        await s.recordEvent({ kind: 'stop', nas: 'n1', sessionId: 'a', key: { dpid: 1n, port: 1 }, dpid: 1n, port: 1, profile: 'default', eventTime: 2000, receivedAt: 2000 });
+      } finally {
+        await s.close();
+      }
+      const after = await read();
+      assert.equal(after.count - before.count, 2, 'one observation per commit');
+      assert.ok(after.sum > before.sum, 'a commit (with its fsync) takes time');
+    });
+  }
 
   it('openStore({kind: embedded}) creates the data directory, WAL, synchronous=FULL, schema version recorded', async () => {
     const sub = join(dir, 'data', 'nested');

@@ -7,6 +7,7 @@
 import { createSocket, type Socket } from 'dgram';
 import { encodePacket, type AttributeInputValue } from '../../../src/radius/codec';
 import { packetsTotal } from '../../../src/radius/accounting';
+import { answerSeconds } from '../../../src/radius/server-base';
 import type { Peer } from '../../../src/radius/udp';
 
 export function acct(id: number, attrs: [string, AttributeInputValue][], secret = 'testing123'): Buffer {
@@ -16,6 +17,19 @@ export function acct(id: number, attrs: [string, AttributeInputValue][], secret 
 export async function counted(server: string, result: string): Promise<number> {
   const m = await packetsTotal.get();
   return m.values.find((v) => v.labels.server === server && v.labels.result === result)?.value ?? 0;
+}
+
+/** op25b_radius_answer_seconds of one server: how many answers, their summed time (s), and how many took <= `le` seconds. */
+export async function answerTimes(server: string, le: number): Promise<{ count: number; sum: number; within: number }> {
+  const m = await answerSeconds.get();
+  const mine = m.values.filter((v) => v.labels.server === server);
+  const of = (name: string, extra?: (l: Record<string, unknown>) => boolean): number =>
+    mine.find((v) => v.metricName === name && (extra ? extra(v.labels) : true))?.value ?? 0;
+  return {
+    count: of('op25b_radius_answer_seconds_count'),
+    sum: of('op25b_radius_answer_seconds_sum'),
+    within: of('op25b_radius_answer_seconds_bucket', (l) => l.le === le),
+  };
 }
 
 export interface Front {
