@@ -13,6 +13,10 @@
  * open loop at 1,000 requests/s. The store is the one `op25b start` opens:
  * SQLite with the writer thread (OP25B_BENCH_RADIUS_WRITER=inline for the
  * other writer, OP25B_BENCH_RADIUS_STORE=memory for the server alone).
+ * The server's CPU per request is also printed relative to the generator's:
+ * the generator does the same work every run, so the ratio compares code
+ * changes across runs on a shared machine whose speed drifts (its CPU time
+ * per request moved from 20 to 34 us between runs here, on the same code).
  * Goals (issue 4): >= 10,000 req/s recorded; p99 < 5 ms at 1,000 req/s.
  */
 import { mkdtempSync, rmSync } from 'fs';
@@ -227,7 +231,7 @@ export async function run(): Promise<void> {
       process.stdout.write(`${label}: ${r.done}/${r.sent} answered in ${r.elapsed.toFixed(2)} s = ${Math.round(rps)} req/s durably recorded ` +
         `(${recorded - before} events published); p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms\n` +
         `  server thread busy ${(elu * 100).toFixed(0)}%; server process CPU (server + store) ${((cpu.user + cpu.system) / r.done).toFixed(0)} us per request; ` +
-        `load generator CPU ${(r.cpuUs / r.done).toFixed(0)} us per request; ${load()}\n`);
+        `load generator CPU ${(r.cpuUs / r.done).toFixed(0)} us per request; server/generator CPU ${((cpu.user + cpu.system) / r.cpuUs).toFixed(2)}x; ${load()}\n`);
       return { rps, lat };
     };
 
