@@ -22,6 +22,7 @@ import { counter, histogram } from '../metrics';
 import type { ApplyResult } from '../store/types';
 import type { SubscriberEvent } from './events';
 import { decodePacket, verifyRequest, type RadiusPacket } from './codec';
+import { CODE_NAMES } from './dictionary';
 import { isRadiusError, RadiusError } from './errors';
 import { ClientTable, type RadiusClient, type RadiusClientConfig } from './clients';
 import { DuplicateCache, RateLimitedLog } from './dedup';
@@ -210,7 +211,7 @@ export abstract class RadiusServerBase {
     try {
       pkt = decodePacket(msg);
       if (!this.profile.codes.includes(pkt.code)) {
-        throw new RadiusError('RADIUS_ERR_UNSUPPORTED_CODE', `code ${pkt.code} is not served on the ${this.profile.portName} port`);
+        throw new RadiusError('RADIUS_ERR_UNSUPPORTED_CODE', `${CODE_NAMES.get(pkt.code) ?? 'unknown code'} (code ${pkt.code}) is not served on the ${this.profile.portName} port`);
       }
       verifyRequest(pkt, client.secret);
     } catch (e) {

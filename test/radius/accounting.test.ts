@@ -1,4 +1,6 @@
 import assert from 'assert';
+import { Writable } from 'stream';
+import winston from 'winston';
 import { AccountingServer, eventFromAccounting } from '../../src/radius/accounting';
 import { decodePacket, encodePacket, getString, verifyResponse } from '../../src/radius/codec';
 import { compileMapping } from '../../src/radius/mapping';
@@ -159,6 +161,18 @@ describe('radius accounting server (datagram handler)', () => {
     assert.ok(t.sum >= 0.029, `the answer waited for the 30 ms commit: ${t.sum} s`);
     assert.strictEqual(t.within, 0, 'not in the 20 ms bucket');
     assert.strictEqual((await answerTimes(name, 2.5)).within, 1, 'in the 2.5 s bucket');
+  });
+
+  it('a request of a code this port does not serve is logged with the code by name', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({ write(chunk: Buffer, _enc, cb) { lines.push(chunk.toString()); cb(); } });
+    const logger = winston.createLogger({ format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+    const server = new AccountingServer({ store: new MemoryStore(), name: `acct-test-${++serial}`, host: '127.0.0.1', port: 0, mapping, logger, clients: [{ address: '127.0.0.0/8', secret: SECRET }] });
+    const accessRequest = encodePacket({ code: 1, identifier: 1, attributes: [['User-Name', 'x']] }, SECRET);
+    assert.strictEqual(await server.handleDatagram(accessRequest, peer), undefined);
+    const logged = lines.map((l) => JSON.parse(l) as { level: string; error?: string; code?: string });
+    assert.deepStrictEqual(logged.map((l) => [l.level, l.code, l.error]),
+      [['warn', 'RADIUS_ERR_UNSUPPORTED_CODE', 'RADIUS_ERR_UNSUPPORTED_CODE: Access-Request (code 1) is not served on the accounting port']]);
   });
 
   it('eventFromAccounting is pure and reads the profile from Class when Filter-Id is absent', () => {
