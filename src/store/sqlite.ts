@@ -84,6 +84,44 @@ function startWorker(file: string, maxBatch: number): Worker {
     : new Worker(script, { workerData });
 }
 
+/** The mark of an event's (nas, session) in SqliteStore's pending counts. */
+function sessionMark(nas: string, sessionId: string): string {
+  return `${nas}\u0000${sessionId}`;
+}
+
+/**
+ * How many events in flight mark each key. A key whose count falls to 0
+ * stays in the map until nothing is marked at all (or too many zeros pile
+ * up): a Map that shrinks on every delete and grows on the next insert
+ * allocates a new table each time, which was most of the early decision's
+ * garbage at 1,000 events/s.
+ */
+class MarkCounts {
+  private readonly m = new Map<string, number>();
+  private marked = 0;
+
+  has(k: string): boolean {
+    return (this.m.get(k) ?? 0) > 0;
+  }
+
+  add(k: string): void {
+    this.m.set(k, (this.m.get(k) ?? 0) + 1);
+    this.marked++;
+  }
+
+  remove(k: string): void {
+    const n = this.m.get(k) ?? 0;
+    if (n <= 0) return;
+    this.m.set(k, n - 1);
+    this.marked--;
+    if (this.marked === 0) {
+      if (this.m.size > 64) this.m.clear();
+    } else if (this.m.size > 4096) {
+      for (const [key, c] of this.m) if (c === 0) this.m.delete(key);
+    }
+  }
+}
+
 export class SqliteStore implements Store {
   /** The database file. */
   readonly file: string;
@@ -108,7 +146,7 @@ export class SqliteStore implements Store {
    * What the events queued or in the writer may still change (counts), for recordEventEarly. No
    * map of identities: an identity starts with its (nas, session), which `sessions` marks already.
    */
-  private readonly pending = { nases: new Map<string, number>(), ports: new Map<string, number>(), sessions: new Map<string, number>() };
+  private readonly pending = { nases: new MarkCounts(), ports: new MarkCounts(), sessions: new MarkCounts() };
   private onWorkerClosed?: () => void;
 
   /** Open (creating and migrating as needed) the store in data directory `dir`. */
@@ -266,32 +304,29 @@ export class SqliteStore implements Store {
       return { durable };
     }
     const p = this.pending;
-    const sk = (nas: string, sid: string): string => `${nas}\u0000${sid}`;
     const key = eventKey(ev);
     const pk = key ? portKeyString(key) : undefined;
     const isNas = ev.kind === 'nas-on' || ev.kind === 'nas-off';
-    const clear = !isNas && !p.nases.has(ev.nas) && !p.sessions.has(sk(ev.nas, ev.sessionId))
-      && (pk === undefined || !p.ports.has(pk));
-    const marks: [Map<string, number>, string][] = [[p.sessions, sk(ev.nas, ev.sessionId)]];
-    if (pk !== undefined) marks.push([p.ports, pk]);
-    if (isNas) marks.push([p.nases, ev.nas]);
+    const own = sessionMark(ev.nas, ev.sessionId);
+    const clear = !isNas && !p.nases.has(ev.nas) && !p.sessions.has(own) && (pk === undefined || !p.ports.has(pk));
+    // What this event marks, as (counts, key) pairs in one flat array.
+    const marks: (MarkCounts | string)[] = [p.sessions, own];
+    if (pk !== undefined) marks.push(p.ports, pk);
+    if (isNas) marks.push(p.nases, ev.nas);
     let early: ApplyResult | undefined;
     try {
       const { d } = this.reader.decideEvent(ev);
-      for (const s of d.put ? [...d.end, d.put] : d.end) marks.push([p.ports, portKeyString(s.key)], [p.sessions, sk(s.nas, s.sessionId)]);
+      for (const s of d.end) marks.push(p.ports, portKeyString(s.key), p.sessions, sessionMark(s.nas, s.sessionId));
+      if (d.put) marks.push(p.ports, portKeyString(d.put.key), p.sessions, sessionMark(d.put.nas, d.put.sessionId));
       if (clear) early = applyResult(d);
     } catch (e) {
       // No early decision; the writer decides (and reports) as always.
       log.debug('store early decision failed', { error: String(e) });
     }
-    for (const [m, k] of marks) m.set(k, (m.get(k) ?? 0) + 1);
+    for (let i = 0; i < marks.length; i += 2) (marks[i] as MarkCounts).add(marks[i + 1] as string);
     const unmark = (): void => {
       this.eventsInFlight--;
-      for (const [m, k] of marks) {
-        const n = (m.get(k) ?? 1) - 1;
-        if (n <= 0) m.delete(k);
-        else m.set(k, n);
-      }
+      for (let i = 0; i < marks.length; i += 2) (marks[i] as MarkCounts).remove(marks[i + 1] as string);
     };
     const durable = this.commitEvent(ev);
     durable.then(unmark, unmark);
