@@ -48,6 +48,12 @@ export { SQLITE_FILE_NAME, SQLITE_SCHEMA_VERSION } from './sqlite-db';
 
 const log = logger.child({ component: 'store' });
 const eventsTotal = counter('op25b_store_events_total', 'Subscriber events recorded by the store, by outcome (applied, stale, duplicate)', ['outcome']);
+/** The counter's children, looked up once (a label lookup per event builds a key string each time). */
+const eventsBy = { applied: eventsTotal.labels('applied'), duplicate: eventsTotal.labels('duplicate'), stale: eventsTotal.labels('stale') };
+const countEvent = (r: ApplyResult): ApplyResult => {
+  (r.applied ? eventsBy.applied : r.ignored === 'duplicate' ? eventsBy.duplicate : eventsBy.stale).inc();
+  return r;
+};
 const batchSize = histogram('op25b_store_commit_batch_size', 'Writes per group commit', [], [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]);
 const commitSeconds = histogram('op25b_store_commit_seconds', 'Duration of one group commit (its statements and the fsync of the write-ahead log)', [],
   [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1]);
@@ -270,10 +276,8 @@ export class SqliteStore implements Store {
     return this.worker ? this.recordEventEarly(ev).durable : this.commitEvent(ev);
   }
 
-  private async commitEvent(ev: SubscriberEvent): Promise<ApplyResult> {
-    const r = (await this.enqueue({ op: 'event', ev })) as ApplyResult;
-    eventsTotal.inc({ outcome: r.applied ? 'applied' : r.ignored === 'duplicate' ? 'duplicate' : 'stale' });
-    return r;
+  private commitEvent(ev: SubscriberEvent): Promise<ApplyResult> {
+    return (this.enqueue({ op: 'event', ev }) as Promise<ApplyResult>).then(countEvent);
   }
 
   /**

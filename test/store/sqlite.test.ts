@@ -8,7 +8,7 @@ import { openStore } from '../../src/store/index';
 import type { ApplyResult, Store } from '../../src/store/types';
 import type { SubscriberEvent } from '../../src/radius/events';
 import { storeContract } from './contract';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { registry } from '../../src/metrics';
 
 const dirs = new Map<Store, string>();
@@ -60,6 +60,29 @@ describe('SqliteStore specifics', () => {
       const after = await read();
       assert.equal(after.count - before.count, 2, 'one observation per commit');
       assert.ok(after.sum > before.sum, 'a commit (with its fsync) takes time');
+    });
+  }
+
+  for (const writer of ['thread', 'inline'] as const) {
+    it(`op25b_store_events_total counts each recorded event by outcome (writer: ${writer})`, async () => {
+      const read = async (): Promise<Record<string, number>> => {
+        const h = registry.getSingleMetric('op25b_store_events_total') as Counter | undefined;
+        const out: Record<string, number> = { applied: 0, duplicate: 0, stale: 0 };
+        for (const v of (h ? await h.get() : undefined)?.values ?? []) out[String(v.labels.outcome)] = v.value;
+        return out;
+      };
+      const before = await read();
+      const s = new SqliteStore(dir, { writer });
+      const start = { kind: 'start' as const, nas: 'n1', sessionId: 'b', key: { dpid: 1n, port: 2 }, dpid: 1n, port: 2, profile: 'default' as const, eventTime: 5000, receivedAt: 5000 };
+      try {
+        await s.recordEvent(start);
+        await s.recordEvent(start);
+        await s.recordEvent({ ...start, kind: 'stop', sessionId: 'older', eventTime: 1000 });
+      } finally {
+        await s.close();
+      }
+      const after = await read();
+      assert.deepEqual(Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)])), { applied: 1, duplicate: 1, stale: 1 });
     });
   }
 
