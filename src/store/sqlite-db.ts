@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import type { SubscriberEvent } from '../radius/events';
 import { parsePortKey, portKeyString, type Override, type OverrideKind, type PortKey, type Session, type SessionIdentity } from '../policy/types';
 import type { ApplyResult, AuditEntry, AuditInput, AuditQuery, SessionRecord } from './types';
-import { decide, decideNasReset, duplicateDecision, eventKey, type Decision, type HistoryOp } from './session-rules';
+import { decide, decideNasReset, duplicateDecision, eventKey, type Decision, type HistoryOp, type KnownEnds } from './session-rules';
 import { applyResult, asProfile, auditForDecision, fromJson, toJson } from './common';
 import { lookupKeys, recordKeys } from './addr';
 import { logger } from '../log';
@@ -236,11 +236,11 @@ export function schemaVersionOf(db: Database.Database): number {
 
 function prepare(db: Database.Database) {
   return {
-    dupEvent: db.prepare<[string, string, string, number], { one: number }>(
-      'SELECT 1 AS one FROM events WHERE nas = ? AND session_id = ? AND kind = ? AND event_time = ?'),
-    stoppedAt: db.prepare<[string, string], { t: number | null }>(
-      "SELECT max(event_time) AS t FROM events WHERE nas = ? AND session_id = ? AND kind = 'stop'"),
-    nasResetAt: db.prepare<[string], { t: number | null }>('SELECT at AS t FROM nas_resets WHERE nas = ?'),
+    // An event's duplicate check, its session's last Stop and its NAS's last reset, in one statement.
+    eventFacts: db.prepare<[string, string, string, number, string, string, string], { dup: number | null; stopped: number | null; reset: number | null }>(
+      `SELECT (SELECT 1 FROM events WHERE nas = ? AND session_id = ? AND kind = ? AND event_time = ?) AS dup,
+              (SELECT max(event_time) FROM events WHERE nas = ? AND session_id = ? AND kind = 'stop') AS stopped,
+              (SELECT at FROM nas_resets WHERE nas = ?) AS reset`),
     putNasReset: db.prepare(
       'INSERT INTO nas_resets (nas, at) VALUES (?, ?) ON CONFLICT (nas) DO UPDATE SET at = max(at, excluded.at)'),
     insertEvent: db.prepare(
@@ -291,21 +291,21 @@ function prepare(db: Database.Database) {
  * transaction) and by SqliteStore's early decision on the main thread.
  */
 function readDecision(stmt: ReturnType<typeof prepare>, ev: SubscriberEvent): { d: Decision; before?: Session; duplicate: boolean } {
-  if (stmt.dupEvent.get(ev.nas, ev.sessionId, ev.kind, ev.eventTime)) return { d: duplicateDecision(), duplicate: true };
+  const facts = stmt.eventFacts.get(ev.nas, ev.sessionId, ev.kind, ev.eventTime, ev.nas, ev.sessionId, ev.nas);
+  if (facts?.dup) return { d: duplicateDecision(), duplicate: true };
   if (ev.kind === 'nas-on' || ev.kind === 'nas-off') {
     return { d: decideNasReset(stmt.sessionsByNas.all(ev.nas).map(sessionOf), ev), duplicate: false };
   }
   const key = eventKey(ev);
-  const row = key ? stmt.sessionByKey.get(portKeyString(key)) : undefined;
+  const pk = key ? portKeyString(key) : undefined;
+  const row = pk !== undefined ? stmt.sessionByKey.get(pk) : undefined;
   const before = row ? sessionOf(row) : undefined;
-  const stoppedAt = stmt.stoppedAt.get(ev.nas, ev.sessionId)?.t ?? undefined;
-  const nasResetAt = stmt.nasResetAt.get(ev.nas)?.t ?? undefined;
-  const elsewhere = key && ev.kind !== 'stop' ? stmt.sessionElsewhere.get(ev.nas, ev.sessionId, portKeyString(key)) : undefined;
-  const d = decide(before, ev, {
-    ...(stoppedAt !== undefined && stoppedAt !== null ? { stoppedAt } : {}),
-    ...(nasResetAt !== undefined && nasResetAt !== null ? { nasResetAt } : {}),
-    ...(elsewhere ? { elsewhere: sessionOf(elsewhere) } : {}),
-  });
+  const known: KnownEnds = {};
+  if (facts && facts.stopped !== null) known.stoppedAt = facts.stopped;
+  if (facts && facts.reset !== null) known.nasResetAt = facts.reset;
+  const elsewhere = pk !== undefined && ev.kind !== 'stop' ? stmt.sessionElsewhere.get(ev.nas, ev.sessionId, pk) : undefined;
+  if (elsewhere) known.elsewhere = sessionOf(elsewhere);
+  const d = decide(before, ev, known);
   return before ? { d, before, duplicate: false } : { d, duplicate: false };
 }
 
