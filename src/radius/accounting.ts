@@ -25,7 +25,10 @@
  *    event is published on recorded$ at once with that decision and the
  *    durable promise (the controller installs flows while the commit runs,
  *    and re-reads the store if the commit fails); the answer still waits
- *    for the commit.
+ *    for the commit. A store that commits off the event loop
+ *    (Store.commitsOffLoop: the SQLite thread writer) gets each event as it
+ *    comes; any other gets bursts through a BurstCoalescer, so that a
+ *    blocking commit takes more of them per transaction.
  *
  * Every outcome is counted in op25b_radius_packets_total{server,result}.
  * Nothing escapes handleDatagram: it never rejects.
@@ -151,13 +154,7 @@ export class AccountingServer extends RadiusServerBase {
     this.toStore = new BurstCoalescer((jobs) => {
       for (const j of jobs) {
         try {
-          if (opts.store.recordEventEarly) {
-            const rec = opts.store.recordEventEarly(j.event);
-            if (rec.early && j.early) j.early(rec.early, rec.durable);
-            rec.durable.then(j.resolve, j.reject);
-          } else {
-            opts.store.recordEvent(j.event).then(j.resolve, j.reject);
-          }
+          this.record(j.event, j.early).then(j.resolve, j.reject);
         } catch (e) {
           j.reject(e);
         }
@@ -165,6 +162,15 @@ export class AccountingServer extends RadiusServerBase {
     }, opts.maxBurst ?? 1000, opts.schedule);
     this.ctx = { mapper: this.mapper, profileAttributes: opts.profileAttributes ?? ['Filter-Id', 'Class'], exemptValues: opts.exemptValues ?? DEFAULT_EXEMPT_VALUES, receivedAt: 0 };
     if (opts.portLookup) this.ctx.lookup = opts.portLookup;
+  }
+
+  /** Hand one event to the store; `early` gets the store's decision when it knows it before the commit. */
+  private record(event: SubscriberEvent, early?: (r: ApplyResult, durable: Promise<ApplyResult>) => void): Promise<ApplyResult> {
+    const store = this.opts.store;
+    if (!store.recordEventEarly) return store.recordEvent(event);
+    const rec = store.recordEventEarly(event);
+    if (rec.early && early) early(rec.early, rec.durable);
+    return rec.durable;
   }
 
   private reply(pkt: RadiusPacket, proxyState: [string, Buffer][], client: RadiusClient): Buffer {
@@ -212,7 +218,9 @@ export class AccountingServer extends RadiusServerBase {
         publishedEarly = true;
         this.publish(built.event, er, durable);
       };
-      const result = await new Promise<ApplyResult>((resolve, reject) => this.toStore.push({ event: built.event, resolve, reject, early }));
+      const result = this.opts.store.commitsOffLoop
+        ? await this.record(built.event, early)
+        : await new Promise<ApplyResult>((resolve, reject) => this.toStore.push({ event: built.event, resolve, reject, early }));
       const r = this.reply(pkt, proxyState, client);
       this.dedup.answer(dkey, r);
       this.count(result.applied ? 'recorded' : 'ignored');

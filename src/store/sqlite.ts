@@ -131,6 +131,8 @@ class MarkCounts {
 export class SqliteStore implements Store {
   /** The database file. */
   readonly file: string;
+  /** With the thread writer, commits never block the event loop (see Store.commitsOffLoop). */
+  readonly commitsOffLoop: boolean;
   private readonly db: Database.Database;
   private readonly reader: SqliteReader;
   private readonly inline?: SqliteWriter;
@@ -164,6 +166,7 @@ export class SqliteStore implements Store {
     this.earlyMaxBurst = opts.earlyMaxBurst ?? 32;
     this.db = openDatabase(this.file);
     this.reader = new SqliteReader(this.db);
+    this.commitsOffLoop = opts.writer === 'thread';
     if (opts.writer !== 'thread') {
       this.inline = new SqliteWriter(this.db);
       return;

@@ -72,6 +72,13 @@ export interface Store {
    * can be known without waiting for the commit, the decision (see EarlyRecord).
    */
   recordEventEarly?(ev: SubscriberEvent): EarlyRecord;
+  /**
+   * True when the writes of one turn of the event loop are committed together
+   * without blocking the loop (the SQLite store's thread writer): callers hand
+   * events over as they come. Otherwise a caller with bursts (the accounting
+   * server) holds them back to give a blocking commit more per transaction.
+   */
+  readonly commitsOffLoop?: boolean;
   /** Open sessions, optionally one port's or one NAS's. */
   sessions(filter?: { key?: PortKey; nas?: string }): Promise<Session[]>;
   /** Set (or with undefined, clear) the NOC override of a port; the audit entry is written in the same transaction. */

@@ -329,6 +329,28 @@ describe('radius accounting server with the embedded SQLite store', () => {
   });
 });
 
+describe('radius accounting server: handing events to the store', () => {
+  // Which turn of the event loop the store sees an event in: the coalescer holds a burst for at
+  // least one setImmediate turn; a store that commits off the loop gets each event at once.
+  async function seenBeforeNextTurn(commitsOffLoop: boolean | undefined): Promise<boolean> {
+    const store = new MemoryStore();
+    const s: Store = commitsOffLoop === undefined ? store : Object.assign(Object.create(store) as MemoryStore, { commitsOffLoop });
+    const server = new AccountingServer({ store: s, name: `acct-test-${++serial}`, host: '127.0.0.1', port: 0, mapping, clients: [{ address: '127.0.0.0/8', secret: SECRET }] });
+    const reply = server.handleDatagram(acct(1, startAttrs), peer);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    const seen = store.events.length === 1;
+    assert.ok(await reply, 'answered either way');
+    assert.strictEqual(store.events.length, 1, 'recorded once either way');
+    return seen;
+  }
+
+  it('a store that commits off the loop (commitsOffLoop) gets each event at once; another gets bursts held back by the coalescer', async () => {
+    assert.strictEqual(await seenBeforeNextTurn(true), true);
+    assert.strictEqual(await seenBeforeNextTurn(undefined), false);
+    assert.strictEqual(await seenBeforeNextTurn(false), false);
+  });
+});
+
 describe('radius accounting server with an early store decision (recordEventEarly)', () => {
   it('publishes on recorded$ before the commit, answers only after it; a failed commit gets no answer', async () => {
     const store = new MemoryStore();

@@ -50,6 +50,7 @@ describe('SqliteStore specifics', () => {
       };
       const before = await read();
       const s = new SqliteStore(dir, { writer });
+      assert.equal(s.commitsOffLoop, writer === 'thread', 'only the thread writer commits off the event loop');
       try {
         // Two turns of the event loop: two group commits.
         await s.recordEvent({ kind: 'start', nas: 'n1', sessionId: 'a', key: { dpid: 1n, port: 1 }, dpid: 1n, port: 1, profile: 'default', eventTime: 1000, receivedAt: 1000 });
