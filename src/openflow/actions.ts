@@ -71,23 +71,20 @@ export function writeAction(w: Writer, a: Action): void {
       put16(b, start, OFPAT.SET_FIELD);
       w.pos = start + 4;
       writeOxm(w, a.field);
-      w.pad8(start);
-      w.patchU16(start + 2, w.pos - start);
+      w.endTlv(start);
       return;
     case 'EXPERIMENTER':
       put16(b, start, OFPAT.EXPERIMENTER);
       put32(b, start + 4, a.experimenter);
       w.pos = start + 8;
       w.bytes(a.data);
-      w.pad8(start);
-      w.patchU16(start + 2, w.pos - start);
+      w.endTlv(start);
       return;
     case 'OPAQUE':
       put16(b, start, a.action_type);
       w.pos = start + 4;
       w.bytes(a.data);
-      w.pad8(start);
-      w.patchU16(start + 2, w.pos - start);
+      w.endTlv(start);
       return;
     default:
       throw new OfError('OF_ERR_BAD_ARGUMENT', `unknown action type ${JSON.stringify((a as { type: unknown }).type)}`);
@@ -98,9 +95,6 @@ export function writeActions(w: Writer, actions: readonly Action[]): void {
   for (let i = 0; i < actions.length; i++) writeAction(w, actions[i]!);
 }
 
-function expectLen(r: Reader, type: number, len: number, want: number, start: number): void {
-  if (len !== want) r.fail('OF_ERR_BAD_LEN', `action type ${type} length ${len}, expected ${want}`, start + 2);
-}
 
 /** Reads one action at r.pos; r.end bounds the action list. */
 export function readAction(r: Reader): Action {
@@ -109,29 +103,28 @@ export function readAction(r: Reader): Action {
   const b = r.buf;
   const type = get16(b, start);
   const len = get16(b, start + 2);
-  if (len < 8 || (len & 7) !== 0) r.fail('OF_ERR_BAD_LEN', `action type ${type} length ${len} (must be >= 8 and a multiple of 8)`, start + 2);
-  r.need(len, `action type ${type}`);
+  r.tlv('action', type, len, start);
   const end = start + len;
   let a: Action;
   switch (type) {
     case OFPAT.OUTPUT:
-      expectLen(r, type, len, OFP_ACTION_OUTPUT_LEN, start);
+      r.tlvFixed('action', type, len, OFP_ACTION_OUTPUT_LEN, start);
       a = { type: 'OUTPUT', port: get32(b, start + 4), max_len: get16(b, start + 8) };
       break;
-    case OFPAT.COPY_TTL_OUT: expectLen(r, type, len, 8, start); a = { type: 'COPY_TTL_OUT' }; break;
-    case OFPAT.COPY_TTL_IN: expectLen(r, type, len, 8, start); a = { type: 'COPY_TTL_IN' }; break;
-    case OFPAT.DEC_MPLS_TTL: expectLen(r, type, len, 8, start); a = { type: 'DEC_MPLS_TTL' }; break;
-    case OFPAT.POP_VLAN: expectLen(r, type, len, 8, start); a = { type: 'POP_VLAN' }; break;
-    case OFPAT.DEC_NW_TTL: expectLen(r, type, len, 8, start); a = { type: 'DEC_NW_TTL' }; break;
-    case OFPAT.POP_PBB: expectLen(r, type, len, 8, start); a = { type: 'POP_PBB' }; break;
-    case OFPAT.SET_MPLS_TTL: expectLen(r, type, len, 8, start); a = { type: 'SET_MPLS_TTL', mpls_ttl: b[start + 4]! }; break;
-    case OFPAT.SET_NW_TTL: expectLen(r, type, len, 8, start); a = { type: 'SET_NW_TTL', nw_ttl: b[start + 4]! }; break;
-    case OFPAT.PUSH_VLAN: expectLen(r, type, len, 8, start); a = { type: 'PUSH_VLAN', ethertype: get16(b, start + 4) }; break;
-    case OFPAT.PUSH_MPLS: expectLen(r, type, len, 8, start); a = { type: 'PUSH_MPLS', ethertype: get16(b, start + 4) }; break;
-    case OFPAT.POP_MPLS: expectLen(r, type, len, 8, start); a = { type: 'POP_MPLS', ethertype: get16(b, start + 4) }; break;
-    case OFPAT.PUSH_PBB: expectLen(r, type, len, 8, start); a = { type: 'PUSH_PBB', ethertype: get16(b, start + 4) }; break;
-    case OFPAT.SET_QUEUE: expectLen(r, type, len, 8, start); a = { type: 'SET_QUEUE', queue_id: get32(b, start + 4) }; break;
-    case OFPAT.GROUP: expectLen(r, type, len, 8, start); a = { type: 'GROUP', group_id: get32(b, start + 4) }; break;
+    case OFPAT.COPY_TTL_OUT: r.tlvFixed('action', type, len, 8, start); a = { type: 'COPY_TTL_OUT' }; break;
+    case OFPAT.COPY_TTL_IN: r.tlvFixed('action', type, len, 8, start); a = { type: 'COPY_TTL_IN' }; break;
+    case OFPAT.DEC_MPLS_TTL: r.tlvFixed('action', type, len, 8, start); a = { type: 'DEC_MPLS_TTL' }; break;
+    case OFPAT.POP_VLAN: r.tlvFixed('action', type, len, 8, start); a = { type: 'POP_VLAN' }; break;
+    case OFPAT.DEC_NW_TTL: r.tlvFixed('action', type, len, 8, start); a = { type: 'DEC_NW_TTL' }; break;
+    case OFPAT.POP_PBB: r.tlvFixed('action', type, len, 8, start); a = { type: 'POP_PBB' }; break;
+    case OFPAT.SET_MPLS_TTL: r.tlvFixed('action', type, len, 8, start); a = { type: 'SET_MPLS_TTL', mpls_ttl: b[start + 4]! }; break;
+    case OFPAT.SET_NW_TTL: r.tlvFixed('action', type, len, 8, start); a = { type: 'SET_NW_TTL', nw_ttl: b[start + 4]! }; break;
+    case OFPAT.PUSH_VLAN: r.tlvFixed('action', type, len, 8, start); a = { type: 'PUSH_VLAN', ethertype: get16(b, start + 4) }; break;
+    case OFPAT.PUSH_MPLS: r.tlvFixed('action', type, len, 8, start); a = { type: 'PUSH_MPLS', ethertype: get16(b, start + 4) }; break;
+    case OFPAT.POP_MPLS: r.tlvFixed('action', type, len, 8, start); a = { type: 'POP_MPLS', ethertype: get16(b, start + 4) }; break;
+    case OFPAT.PUSH_PBB: r.tlvFixed('action', type, len, 8, start); a = { type: 'PUSH_PBB', ethertype: get16(b, start + 4) }; break;
+    case OFPAT.SET_QUEUE: r.tlvFixed('action', type, len, 8, start); a = { type: 'SET_QUEUE', queue_id: get32(b, start + 4) }; break;
+    case OFPAT.GROUP: r.tlvFixed('action', type, len, 8, start); a = { type: 'GROUP', group_id: get32(b, start + 4) }; break;
     case OFPAT.SET_FIELD: {
       const outerEnd = r.end;
       r.end = end;

@@ -77,6 +77,21 @@ export class Reader {
     }
   }
 
+  /**
+   * An action or instruction TLV starting at `start` (type, then a 16-bit
+   * length that counts the header and pads to 8): the length is valid and the
+   * whole TLV is there. `what` ('action', 'instruction') names it in errors.
+   */
+  tlv(what: string, type: number, len: number, start: number): void {
+    if (len < 8 || (len & 7) !== 0) this.fail('OF_ERR_BAD_LEN', `${what} type ${type} length ${len} (must be >= 8 and a multiple of 8)`, start + 2);
+    this.need(len, `${what} type ${type}`);
+  }
+
+  /** A fixed-size TLV (see tlv): its length must be `want`. */
+  tlvFixed(what: string, type: number, len: number, want: number, start: number): void {
+    if (len !== want) this.fail('OF_ERR_BAD_LEN', `${what} type ${type} length ${len}, expected ${want}`, start + 2);
+  }
+
   u8(): number {
     if (this.pos + 1 > this.end) this.need(1, 'u8');
     return this.buf[this.pos++]!;
@@ -262,6 +277,12 @@ export class Writer {
   pad8(start: number): void {
     const over = (this.pos - start) & 7;
     if (over !== 0) this.zeros(8 - over);
+  }
+
+  /** End a variable-size TLV begun at `start`: zero-pad to 8 and write its length at start + 2. */
+  endTlv(start: number): void {
+    this.pad8(start);
+    this.patchU16(start + 2, this.pos - start);
   }
 
   patchU16(at: number, v: number): void {

@@ -71,15 +71,13 @@ export function writeInstruction(w: Writer, ins: Instruction): void {
       put32(b, start + 4, ins.experimenter);
       w.pos = start + 8;
       w.bytes(ins.data);
-      w.pad8(start);
-      w.patchU16(start + 2, w.pos - start);
+      w.endTlv(start);
       return;
     case 'OPAQUE':
       put16(b, start, ins.instruction_type);
       w.pos = start + 4;
       w.bytes(ins.data);
-      w.pad8(start);
-      w.patchU16(start + 2, w.pos - start);
+      w.endTlv(start);
       return;
     default:
       throw new OfError('OF_ERR_BAD_ARGUMENT', `unknown instruction type ${JSON.stringify((ins as { type: unknown }).type)}`);
@@ -90,9 +88,6 @@ export function writeInstructions(w: Writer, list: readonly Instruction[]): void
   for (let i = 0; i < list.length; i++) writeInstruction(w, list[i]!);
 }
 
-function expectLen(r: Reader, type: number, len: number, want: number, start: number): void {
-  if (len !== want) r.fail('OF_ERR_BAD_LEN', `instruction type ${type} length ${len}, expected ${want}`, start + 2);
-}
 
 export function readInstruction(r: Reader): Instruction {
   const start = r.pos;
@@ -100,17 +95,16 @@ export function readInstruction(r: Reader): Instruction {
   const b = r.buf;
   const type = get16(b, start);
   const len = get16(b, start + 2);
-  if (len < 8 || (len & 7) !== 0) r.fail('OF_ERR_BAD_LEN', `instruction type ${type} length ${len} (must be >= 8 and a multiple of 8)`, start + 2);
-  r.need(len, `instruction type ${type}`);
+  r.tlv('instruction', type, len, start);
   const end = start + len;
   let ins: Instruction;
   switch (type) {
     case OFPIT.GOTO_TABLE:
-      expectLen(r, type, len, OFP_INSTRUCTION_GOTO_TABLE_LEN, start);
+      r.tlvFixed('instruction', type, len, OFP_INSTRUCTION_GOTO_TABLE_LEN, start);
       ins = { type: 'GOTO_TABLE', table_id: b[start + 4]! };
       break;
     case OFPIT.WRITE_METADATA:
-      expectLen(r, type, len, OFP_INSTRUCTION_WRITE_METADATA_LEN, start);
+      r.tlvFixed('instruction', type, len, OFP_INSTRUCTION_WRITE_METADATA_LEN, start);
       r.pos = start + 8;
       ins = { type: 'WRITE_METADATA', metadata: r.u64(), metadata_mask: r.u64() };
       break;
@@ -119,11 +113,11 @@ export function readInstruction(r: Reader): Instruction {
       ins = { type: type === OFPIT.WRITE_ACTIONS ? 'WRITE_ACTIONS' : 'APPLY_ACTIONS', actions: readActions(r, end) };
       break;
     case OFPIT.CLEAR_ACTIONS:
-      expectLen(r, type, len, OFP_INSTRUCTION_ACTIONS_LEN, start);
+      r.tlvFixed('instruction', type, len, OFP_INSTRUCTION_ACTIONS_LEN, start);
       ins = { type: 'CLEAR_ACTIONS' };
       break;
     case OFPIT.METER:
-      expectLen(r, type, len, OFP_INSTRUCTION_METER_LEN, start);
+      r.tlvFixed('instruction', type, len, OFP_INSTRUCTION_METER_LEN, start);
       ins = { type: 'METER', meter_id: get32(b, start + 4) };
       break;
     case OFPIT.EXPERIMENTER:
