@@ -144,28 +144,38 @@ export function eventFromAccounting(
   return out;
 }
 
+/** Called with the store's decision when it is known before the commit, and the commit's promise. */
+type OnEarly = (r: ApplyResult, durable: Promise<ApplyResult>) => void;
+
 export class AccountingServer extends RadiusServerBase {
   /** eventFromAccounting's context, reused (receivedAt set per request; read synchronously). */
   private readonly ctx: { mapper: PortMapper; lookup?: PortLookup; profileAttributes: string[]; exemptValues?: readonly string[]; receivedAt: number };
-  private readonly toStore: BurstCoalescer<{ event: SubscriberEvent; resolve: (r: ApplyResult) => void; reject: (e: unknown) => void; early?: (r: ApplyResult, durable: Promise<ApplyResult>) => void }>;
+  /** How an event reaches the store: at once, or through a BurstCoalescer (see the header, step 7). */
+  private readonly handOver: (event: SubscriberEvent, early: OnEarly) => Promise<ApplyResult>;
 
   constructor(private readonly opts: AccountingServerOptions) {
     super(opts, { component: 'radius-acct', name: 'acct', port: 1813, label: 'RADIUS', codes: [CODE.ACCOUNTING_REQUEST, CODE.STATUS_SERVER], portName: 'accounting' });
-    this.toStore = new BurstCoalescer((jobs) => {
-      for (const j of jobs) {
-        try {
-          this.record(j.event, j.early).then(j.resolve, j.reject);
-        } catch (e) {
-          j.reject(e);
+    if (opts.store.commitsOffLoop) {
+      this.handOver = (event, early) => this.record(event, early);
+    } else {
+      type Job = { event: SubscriberEvent; resolve: (r: ApplyResult) => void; reject: (e: unknown) => void; early: OnEarly };
+      const coalescer = new BurstCoalescer<Job>((jobs) => {
+        for (const j of jobs) {
+          try {
+            this.record(j.event, j.early).then(j.resolve, j.reject);
+          } catch (e) {
+            j.reject(e);
+          }
         }
-      }
-    }, opts.maxBurst ?? 1000, opts.schedule);
+      }, opts.maxBurst ?? 1000, opts.schedule);
+      this.handOver = (event, early) => new Promise<ApplyResult>((resolve, reject) => coalescer.push({ event, resolve, reject, early }));
+    }
     this.ctx = { mapper: this.mapper, profileAttributes: opts.profileAttributes ?? ['Filter-Id', 'Class'], exemptValues: opts.exemptValues ?? DEFAULT_EXEMPT_VALUES, receivedAt: 0 };
     if (opts.portLookup) this.ctx.lookup = opts.portLookup;
   }
 
   /** Hand one event to the store; `early` gets the store's decision when it knows it before the commit. */
-  private record(event: SubscriberEvent, early?: (r: ApplyResult, durable: Promise<ApplyResult>) => void): Promise<ApplyResult> {
+  private record(event: SubscriberEvent, early?: OnEarly): Promise<ApplyResult> {
     const store = this.opts.store;
     if (!store.recordEventEarly) return store.recordEvent(event);
     const rec = store.recordEventEarly(event);
@@ -218,9 +228,7 @@ export class AccountingServer extends RadiusServerBase {
         publishedEarly = true;
         this.publish(built.event, er, durable);
       };
-      const result = this.opts.store.commitsOffLoop
-        ? await this.record(built.event, early)
-        : await new Promise<ApplyResult>((resolve, reject) => this.toStore.push({ event: built.event, resolve, reject, early }));
+      const result = await this.handOver(built.event, early);
       const r = this.reply(pkt, proxyState, client);
       this.dedup.answer(dkey, r);
       this.count(result.applied ? 'recorded' : 'ignored');

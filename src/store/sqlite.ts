@@ -122,7 +122,9 @@ class MarkCounts {
     this.marked--;
     if (this.marked === 0) {
       if (this.m.size > 64) this.m.clear();
-    } else if (this.m.size > 4096) {
+    } else if (this.m.size > 4096 + 4 * this.marked) {
+      // Mostly zeros: drop them. Sized against what is marked, so a sweep is
+      // followed by at least 4096 removes before the next one.
       for (const [key, c] of this.m) if (c === 0) this.m.delete(key);
     }
   }
@@ -131,8 +133,6 @@ class MarkCounts {
 export class SqliteStore implements Store {
   /** The database file. */
   readonly file: string;
-  /** With the thread writer, commits never block the event loop (see Store.commitsOffLoop). */
-  readonly commitsOffLoop: boolean;
   private readonly db: Database.Database;
   private readonly reader: SqliteReader;
   private readonly inline?: SqliteWriter;
@@ -166,7 +166,6 @@ export class SqliteStore implements Store {
     this.earlyMaxBurst = opts.earlyMaxBurst ?? 32;
     this.db = openDatabase(this.file);
     this.reader = new SqliteReader(this.db);
-    this.commitsOffLoop = opts.writer === 'thread';
     if (opts.writer !== 'thread') {
       this.inline = new SqliteWriter(this.db);
       return;
@@ -213,6 +212,11 @@ export class SqliteStore implements Store {
     }
     // Hold the process open only while writes are in flight.
     if (this.inWorker.size === 0) this.worker?.unref();
+  }
+
+  /** With the thread writer, commits never block the event loop (see Store.commitsOffLoop). */
+  get commitsOffLoop(): boolean {
+    return this.worker !== undefined;
   }
 
   /** Schema version of the open file. */
