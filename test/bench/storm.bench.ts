@@ -25,21 +25,35 @@
  * each) against an in-memory datapath that accepts flow-mods, lets the
  * reconciler index all 500,000 flows, then reports RSS after a GC.
  *
- * Run: npm run bench storm   (as root, OVS running). RC_STORM_N / RC_STORM_QUICK=1 to shrink.
+ * Run: npm run bench storm   (as root, OVS running). Knobs:
+ *   RC_STORM_N=10000, RC_STORM_RATES=1000,full   one size, chosen rates
+ *   RC_STORM_QUICK=1 (N=1,000, with RSS), RC_STORM_ONLY=1 (storms only)
+ *   RC_STORM_WARM=10000   the controller first takes that many Starts at the
+ *                         same rate on other ports, unmeasured (a controller
+ *                         that has run, not its first seconds)
+ *   RC_STORM_PERF=1       perf samples the controller during each measured
+ *                         storm; prints CPU per Start by thread and, for the
+ *                         main thread, by activity (./perf-split.ts)
+ *   RC_CPU_PROF=DIR, RC_NODE_FLAGS="--trace-gc ...", RC_STDOUT=FILE
+ *                         V8 profile / extra node flags / the controller's stdout
  */
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as dgram from 'dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { encodePacket } from '../../src/radius/codec';
+import { perfSplit, perfStart } from './perf-split';
 
 const ROOT = resolve(__dirname, '../..');
 const BR = 'rcbench';
 const DPID = 0xbe7cn;
 const SECRET = 'testing123';
 const FLOWS_PER_START = 5;
+/** RC_STORM_PERF=1: perf samples the controller during each measured storm; the bench prints where its CPU went. */
+const PERF = process.env.RC_STORM_PERF === '1';
+const PERF_HZ = 999;
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
@@ -95,9 +109,9 @@ async function freePort(kind: 'tcp' | 'udp'): Promise<number> {
 async function startController(cfg: string): Promise<Ctl> {
   const env = { ...process.env };
   delete env.OP25B_TEST;
-  const prof = process.env.RC_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RC_CPU_PROF}`] : [];
+  const prof = [...(process.env.RC_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RC_CPU_PROF}`] : []), ...(process.env.RC_NODE_FLAGS ? process.env.RC_NODE_FLAGS.split(' ') : []), ...(PERF ? ['--perf-basic-prof'] : [])];
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'start', '--config', cfg], {
-    cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: ROOT, env, stdio: ['ignore', process.env.RC_STDOUT ? openSync(process.env.RC_STDOUT, 'w') : 'ignore', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   let tail = '';
@@ -180,9 +194,14 @@ interface RunResult {
   flowP50: number; flowP99: number; flowMax: number;
   ackP50: number; ackP99: number; lost: number;
   ctlCpu: number; ovsCpu: number; paused: number; ctlRss: number;
+  /** RC_STORM_PERF=1: where the controller's CPU went (text), or why perf could not say. */
+  perf?: string;
 }
 
-async function storm(label: string, n: number, rate: number | 'full', portBase: number, logLevel = 'info'): Promise<RunResult> {
+interface Rig { tmp: string; ctl: Ctl; mon: Monitor }
+
+/** A fresh bridge, the controller on it (synced) and the flow monitor. */
+async function openRig(logLevel: string): Promise<Rig> {
   const tmp = mkdtempSync(join(tmpdir(), 'rc-storm-'));
   const cfg = join(tmp, 'config.yaml');
   writeFileSync(cfg, configText(join(tmp, 'data'), logLevel, await freePort('tcp'), await freePort('udp')));
@@ -192,7 +211,38 @@ async function storm(label: string, n: number, rate: number | 'full', portBase: 
   const ctl = await startController(cfg);
   const mon = new Monitor();
   await sleep(500);
+  return { tmp, ctl, mon };
+}
 
+async function closeRig(rig: Rig): Promise<void> {
+  rig.mon.stop();
+  rig.ctl.child.kill('SIGTERM');
+  await rig.ctl.exited;
+  sh('ovs-vsctl', ['del-br', BR]);
+  rmSync(rig.tmp, { recursive: true, force: true });
+}
+
+/** Ports of the warm-up storm: above any measured storm's (N <= 30,000), below the uplink. */
+const WARM_PORT_BASE = 30_001;
+
+/**
+ * One storm on a fresh controller. With `warm` > 0 the controller first
+ * takes `warm` Starts at the same rate on other ports (not measured), so the
+ * figures are those of a controller that has run, not of its first seconds
+ * (V8 compiles the hot path while they run).
+ */
+async function storm(label: string, n: number, rate: number | 'full', portBase: number, logLevel = 'info', warm = 0): Promise<RunResult> {
+  const rig = await openRig(logLevel);
+  try {
+    if (warm > 0) await load(rig, `${label}-warm-up`, warm, rate, WARM_PORT_BASE, false);
+    return await load(rig, label, n, rate, portBase, PERF);
+  } finally {
+    await closeRig(rig);
+  }
+}
+
+async function load(rig: Rig, label: string, n: number, rate: number | 'full', portBase: number, profile: boolean): Promise<RunResult> {
+  const { ctl, mon } = rig;
   // Pre-encode every packet: 64 sockets x 256 ids, so (source port, id) never repeats within a run of <= 16k.
   const SOCKS = 64;
   const socks: dgram.Socket[] = [];
@@ -226,8 +276,18 @@ async function storm(label: string, n: number, rate: number | 'full', portBase: 
       if (i < n && ackAt[i] === 0) ackAt[i] = t0 + performance.now();
     });
   }
+  const paused0 = mon.paused;
   const ctlCpu0 = cpuSeconds(ctl.child.pid as number);
   const ovsCpu0 = cpuSeconds(vswitchdPid());
+  // perf samples the controller for the whole storm: started before the first Start, stopped after the last answer.
+  let perfRec: { stop(): Promise<void> } | string | undefined;
+  if (profile) {
+    try {
+      perfRec = await perfStart(ctl.child.pid as number, join(rig.tmp, 'perf.data'), PERF_HZ);
+    } catch (e) {
+      perfRec = `perf: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
   const start = t0 + performance.now();
   if (rate === 'full') {
     for (let i = 0; i < n; i++) {
@@ -274,18 +334,24 @@ async function storm(label: string, n: number, rate: number | 'full', portBase: 
     if (ackAt[i]) ack.push((ackAt[i] as number) - (sentAt[i] as number));
   }
   lat.sort((a, b) => a - b); ack.sort((a, b) => a - b);
-  mon.stop();
   for (const s of socks) s.close();
-  ctl.child.kill('SIGTERM');
-  await ctl.exited;
-  sh('ovs-vsctl', ['del-br', BR]);
-  rmSync(tmp, { recursive: true, force: true });
+  let perf: string | undefined;
+  if (typeof perfRec === 'string') perf = perfRec;
+  else if (perfRec) {
+    try {
+      await perfRec.stop();
+      perf = perfSplit(join(rig.tmp, 'perf.data'), ctl.child.pid as number, PERF_HZ, n, 'Start');
+    } catch (e) {
+      perf = `perf: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
   return {
     label, n, rate, sendSec: (sendEnd - start) / 1000,
     sustained: lat.length / ((lastVisible - start) / 1000), complete: lat.length,
     flowP50: pct(lat, 50), flowP99: pct(lat, 99), flowMax: lat[lat.length - 1] ?? NaN,
     ackP50: pct(ack, 50), ackP99: pct(ack, 99), lost: n - ack.length,
-    ctlCpu, ovsCpu, paused: mon.paused, ctlRss,
+    ctlCpu, ovsCpu, paused: mon.paused - paused0, ctlRss, perf,
   };
 }
 
@@ -295,7 +361,8 @@ function row(r: RunResult): string {
     `flows visible p50 ${f(r.flowP50)} p99 ${f(r.flowP99)} max ${f(r.flowMax)} ms | ` +
     `acct-response p50 ${f(r.ackP50)} p99 ${f(r.ackP99)} ms | sustained ${r.sustained.toFixed(0)} Starts/s ` +
     `(${r.complete}/${r.n} complete, ${r.lost} unanswered) | CPU ctl ${r.ctlCpu.toFixed(2)} s, ovs-vswitchd ${r.ovsCpu.toFixed(2)} s | controller RSS ${r.ctlRss.toFixed(0)} MB` +
-    (r.paused ? ` | monitor paused ${r.paused}x` : '');
+    (r.paused ? ` | monitor paused ${r.paused}x` : '') +
+    (r.perf ? `\n${r.perf}` : '');
 }
 
 // ---------------------------------------------------------------------------
@@ -460,7 +527,7 @@ export async function run(): Promise<void> {
   for (const n of sizes) {
     const rates = process.env.RC_STORM_RATES ? process.env.RC_STORM_RATES.split(',').map((x) => (x === 'full' ? 'full' as const : Number(x))) : [1000, 'full' as const];
     for (const rate of rates) {
-      const r = await storm(`start-storm`, n, rate, base);
+      const r = await storm(`start-storm`, n, rate, base, 'info', Number(process.env.RC_STORM_WARM ?? 0));
       base = 1; // each run uses a fresh bridge and controller
       process.stdout.write(row(r) + '\n');
       results.push(r);
