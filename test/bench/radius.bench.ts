@@ -19,7 +19,7 @@
  * per request moved from 20 to 34 us between runs here, on the same code).
  * Goals (issue 4): >= 10,000 req/s recorded; p99 < 5 ms at 1,000 req/s.
  */
-import { mkdtempSync, rmSync } from 'fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'perf_hooks';
@@ -27,6 +27,7 @@ import { spawn } from 'child_process';
 import { createHash } from 'crypto';
 import { Session } from 'inspector';
 import { cpus, loadavg } from 'os';
+import { Worker } from 'worker_threads';
 import { AccountingServer } from '../../src/radius/accounting';
 import { encodePacket } from '../../src/radius/codec';
 import type { Store } from '../../src/store/types';
@@ -250,6 +251,52 @@ async function allocationPerRequest(server: AccountingServer, port: number): Pro
   return `main-thread allocation per accounting request (sampled, collected objects included): ${(total / n / 1024).toFixed(2)} KB; most from ${top}\n`;
 }
 
+/**
+ * What this machine costs any design, at the paced phase's rate (one probe
+ * per ms): a thread hand-off there and back (postMessage to a worker that
+ * echoes it: two wake-ups, as main -> writer thread -> main), and a
+ * one-event commit's worth of disk work (11 pages of 4 KiB overwritten, then
+ * fsync) in the store's directory. An accounting request crosses four
+ * wake-ups (generator -> server, main -> writer, writer -> main, server ->
+ * generator) and one fsync, so the tails of these bound its p99 from below.
+ */
+async function platformFloor(dir: string, n = 3000): Promise<string> {
+  const q = (a: number[], p: number): string => (pct(a, p) ?? 0).toFixed(2);
+  const w = new Worker("require('worker_threads').parentPort.on('message', (m) => require('worker_threads').parentPort.postMessage(m));", { eval: true });
+  const rtt: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await new Promise<void>((r) => { w.once('message', () => r()); w.postMessage(i); });
+      rtt.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  } finally {
+    await w.terminate();
+  }
+  const file = join(dir, 'fsync-probe');
+  const fd = openSync(file, 'w+');
+  const page = Buffer.alloc(11 * 4096, 7);
+  const sync: number[] = [];
+  try {
+    writeSync(fd, Buffer.alloc(4 << 20), 0, 4 << 20, 0);
+    fsyncSync(fd);
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      writeSync(fd, page, 0, page.length, (i * page.length) % ((4 << 20) - page.length));
+      fsyncSync(fd);
+      sync.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(file, { force: true });
+  }
+  rtt.sort((a, b) => a - b); sync.sort((a, b) => a - b);
+  return `platform floor (one probe per ms, ${n} each): thread hand-off there and back p50 ${q(rtt, 0.5)} p99 ${q(rtt, 0.99)} max ${(rtt.at(-1) ?? 0).toFixed(2)} ms; ` +
+    `44 KiB overwrite + fsync in the store's directory p50 ${q(sync, 0.5)} p99 ${q(sync, 0.99)} p99.9 ${q(sync, 0.999)} max ${(sync.at(-1) ?? 0).toFixed(2)} ms\n`;
+}
+
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'op25b-radius-bench-'));
   const { store, kind } = await openStore(dir);
@@ -325,6 +372,7 @@ export async function run(): Promise<void> {
       `GC pauses: ${gcSorted.length} (${majorGc} major), total ${gcSorted.reduce((a, b) => a + b, 0).toFixed(1)} ms, max ${(gcSorted.at(-1) ?? 0).toFixed(2)} ms\n` +
       `  server side, from the product's own histograms: answers (arrival to Accounting-Response) ${spread(answers0, await buckets('op25b_radius_answer_seconds'))}\n` +
       `  store group commits (statements + WAL fsync) ${spread(commits0, await buckets('op25b_store_commit_seconds'))}\n`);
+    process.stdout.write(await platformFloor(dir));
     process.stdout.write(await allocationPerRequest(server, port));
     process.stdout.write(`ratios: throughput ${(rps / 10_000).toFixed(2)}x of the 10,000 req/s goal; p99 at 1,000 req/s ${(p99 / 5).toFixed(2)}x of the 5 ms budget (< 1 is good)\n`);
   } finally {
