@@ -220,6 +220,8 @@ async function closeRig(rig: Rig): Promise<void> {
   await rig.ctl.exited;
   sh('ovs-vsctl', ['del-br', BR]);
   rmSync(rig.tmp, { recursive: true, force: true });
+  // --perf-basic-prof's symbol map for perf script: done with it.
+  if (PERF) rmSync(`/tmp/perf-${rig.ctl.child.pid as number}.map`, { force: true });
 }
 
 /** Ports of the warm-up storm: above any measured storm's (N <= 30,000), below the uplink. */
@@ -232,6 +234,10 @@ const WARM_PORT_BASE = 30_001;
  * (V8 compiles the hot path while they run).
  */
 async function storm(label: string, n: number, rate: number | 'full', portBase: number, logLevel = 'info', warm = 0): Promise<RunResult> {
+  // The config's subscriber ports are 1-60000: measured storms below the warm-up's, the warm-up's below 60001.
+  if (portBase + n > WARM_PORT_BASE || WARM_PORT_BASE + warm > 60_001) {
+    throw new Error(`storm: N=${n} (at most ${WARM_PORT_BASE - portBase}) and RC_STORM_WARM=${warm} (at most ${60_001 - WARM_PORT_BASE}) must fit the subscriber ports 1-60000`);
+  }
   const rig = await openRig(logLevel);
   try {
     if (warm > 0) await load(rig, `${label}-warm-up`, warm, rate, WARM_PORT_BASE, false);
