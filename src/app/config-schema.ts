@@ -269,6 +269,8 @@ export const CONFIG_SCHEMA = {
             kind: { const: 'embedded' }, path: { type: 'string', minLength: 1, default: './data' },
             // Where commits (and their fsync) run; absent = thread (see src/store/sqlite.ts).
             writer: { enum: ['thread', 'inline'] },
+            // Thread writer: batches of at most this many writes commit on the event loop while the thread is idle (0: never).
+            inline_when_idle: { type: 'integer', minimum: 0, maximum: 10000 },
           },
         },
         {

@@ -20,7 +20,7 @@
  *   radius: accounting {host, port [1813]}, coa {host, port [3799], enabled},
  *           clients [{address, secret, name}], mapping {rules, switches},
  *           profile_attribute [Filter-Id], exempt_values [[op25b-exempt]], duplicate_window_s [30]
- *   store: {kind: embedded, path [./data], writer [thread] | inline} | {kind: mongodb, uri, database [op25b]}
+ *   store: {kind: embedded, path [./data], writer [thread] | inline, inline_when_idle [16]} | {kind: mongodb, uri, database [op25b]}
  *   api: enabled [true], host [127.0.0.1], port [8080], token, read_token_required [false],
  *        allow_tokenless_ofctl_writes_from_loopback [false]
  *   audit_interval_s [30; 0 = off], log: format [json], level [info]
@@ -95,7 +95,7 @@ export interface Config {
     exempt_values: string[];
     duplicate_window_s: number;
   };
-  store: { kind: 'embedded'; path: string; writer?: 'thread' | 'inline' } | { kind: 'mongodb'; uri: string; database: string };
+  store: { kind: 'embedded'; path: string; writer?: 'thread' | 'inline'; inline_when_idle?: number } | { kind: 'mongodb'; uri: string; database: string };
   api: {
     enabled: boolean;
     host: string;

@@ -111,6 +111,14 @@ store: { kind: redis }
     assert.equal(msgs.length, expect.length, msgs.join('\n'));
   });
 
+  it('store.inline_when_idle: an integer from 0, passed through; anything else names the key', () => {
+    const base = 'switches: [{ dpid: 1 }]\nmtas: []\n';
+    const cfg = parseConfig(`${base}store: { kind: embedded, path: /tmp/x, inline_when_idle: 0 }\n`, 'x.yaml');
+    assert.deepEqual(cfg.store, { kind: 'embedded', path: '/tmp/x', inline_when_idle: 0 });
+    assert.deepEqual(errorsOf(`${base}store: { kind: embedded, inline_when_idle: -1 }\n`),
+      ['store.inline_when_idle: -1 is out of range (expected an integer from 0 to 10000)']);
+  });
+
   it('reports a missing key and a non-map document', () => {
     assert.deepEqual(errorsOf('openflow: {}'), ['switches: missing (expected a list)']);
     assert.match(errorsOf('[1, 2]')[0] ?? '', /is not a map/);

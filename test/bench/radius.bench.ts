@@ -12,7 +12,8 @@
  * sockets outstanding), open loop offering the goal's 10,000 requests/s, and
  * open loop at 1,000 requests/s. The store is the one `op25b start` opens:
  * SQLite with the writer thread (OP25B_BENCH_RADIUS_WRITER=inline for the
- * other writer, OP25B_BENCH_RADIUS_STORE=memory for the server alone).
+ * other writer, OP25B_BENCH_RADIUS_INLINE_WHEN_IDLE=N for the thread writer's
+ * inlineWhenIdle, OP25B_BENCH_RADIUS_STORE=memory for the server alone).
  * The server's CPU per request is also printed relative to the generator's:
  * the generator does the same work every run, so the ratio compares code
  * changes across runs on a shared machine whose speed drifts (its CPU time
@@ -175,9 +176,11 @@ async function openStore(dir: string): Promise<{ store: Store; kind: string }> {
   }
   try {
     // The writer `op25b start` uses (src/app/run.ts): the thread writer unless the config says inline.
-    const writer = process.env.OP25B_BENCH_RADIUS_WRITER === 'inline' ? 'inline' : 'thread';
+    const writer: 'inline' | 'thread' = process.env.OP25B_BENCH_RADIUS_WRITER === 'inline' ? 'inline' : 'thread';
     const { SqliteStore } = await import('../../src/store/sqlite');
-    return { store: new SqliteStore(dir, { writer }), kind: `SqliteStore (embedded SQLite, WAL, synchronous=FULL, group commit, ${writer} writer)` };
+    const iwi = process.env.OP25B_BENCH_RADIUS_INLINE_WHEN_IDLE;
+    const opts = iwi !== undefined ? { writer, inlineWhenIdle: Number(iwi) } : { writer };
+    return { store: new SqliteStore(dir, opts), kind: `SqliteStore (embedded SQLite, WAL, synchronous=FULL, group commit, ${writer} writer${iwi !== undefined ? `, inline when idle ${iwi}` : ''})` };
   } catch (e) {
     const { MemoryStore } = await import('../radius/support/memory-store');
     return { store: new MemoryStore(), kind: `in-memory store (SQLite store not available: ${e instanceof Error ? e.message : String(e)})` };

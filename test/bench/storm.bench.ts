@@ -34,6 +34,8 @@
  *   RC_STORM_PERF=1       perf samples the controller during each measured
  *                         storm; prints CPU per Start by thread and, for the
  *                         main thread, by activity (./perf-split.ts)
+ *   RC_STORM_WRITER=inline|thread, RC_STORM_IWI=N   the config's store.writer and
+ *                         store.inline_when_idle (absent: the defaults)
  *   RC_CPU_PROF=DIR, RC_NODE_FLAGS="--trace-gc ...", RC_STDOUT=FILE
  *                         V8 profile / extra node flags / the controller's stdout
  */
@@ -76,7 +78,7 @@ radius:
   mapping:
     rules:
       - { kind: nas-port, nas: bench, switch: bench }
-store: { kind: embedded, path: ${dataDir} }
+store: { kind: embedded, path: ${dataDir}${process.env.RC_STORM_WRITER ? `, writer: ${process.env.RC_STORM_WRITER}` : ""}${process.env.RC_STORM_IWI ? `, inline_when_idle: ${process.env.RC_STORM_IWI}` : ""} }
 api: { enabled: false }
 audit_interval_s: 0
 log: { format: json, level: ${logLevel} }

@@ -13,10 +13,12 @@ import { registry } from '../../src/metrics';
 
 const dirs = new Map<Store, string>();
 
-for (const writer of ['thread', 'inline'] as const) {
+// 'thread' commits small batches on the event loop while the writer thread is idle; 'thread only' never does.
+const WRITERS = { thread: { writer: 'thread' }, 'thread only': { writer: 'thread', inlineWhenIdle: 0 }, inline: { writer: 'inline' } } as const;
+for (const writer of ['thread', 'thread only', 'inline'] as const) {
 storeContract(`embedded SQLite (writer: ${writer})`, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'op25b-store-'));
-  const s = new SqliteStore(dir, { writer });
+  const s = new SqliteStore(dir, WRITERS[writer]);
   dirs.set(s, dir);
   return s;
 }, async (s) => {
@@ -27,7 +29,7 @@ storeContract(`embedded SQLite (writer: ${writer})`, async () => {
   reopen: async (closed) => {
     const dir = dirs.get(closed);
     assert.ok(dir);
-    const s = new SqliteStore(dir, { writer });
+    const s = new SqliteStore(dir, WRITERS[writer]);
     dirs.delete(closed);
     dirs.set(s, dir);
     return s;
@@ -264,6 +266,81 @@ describe('SqliteStore.recordEventEarly (decision before the commit)', () => {
       const r = s.recordEventEarly(ev('start', 's1', 1, 1000));
       assert.strictEqual(r.early, undefined);
       assert.ok((await r.durable).applied);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('SqliteStore thread writer: small batches commit on the event loop while the writer thread is idle', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'op25b-store-idle-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const start = (sessionId: string, port: number, t: number): SubscriberEvent =>
+    ({ kind: 'start', nas: 'n1', sessionId, key: { dpid: 1n, port }, dpid: 1n, port, profile: 'default', eventTime: t, receivedAt: t });
+  const commits = async (): Promise<{ loop: number; thread: number }> => {
+    const c = registry.getSingleMetric('op25b_store_commits_total') as Counter | undefined;
+    const values = (c ? await c.get() : undefined)?.values ?? [];
+    const v = (on: string): number => values.find((x) => x.labels.on === on)?.value ?? 0;
+    return { loop: v('event-loop'), thread: v('writer-thread') };
+  };
+  const delta = (a: { loop: number; thread: number }, b: { loop: number; thread: number }): { loop: number; thread: number } =>
+    ({ loop: b.loop - a.loop, thread: b.thread - a.thread });
+
+  it('one write commits on the event loop; a batch over inlineWhenIdle goes to the thread; 0 sends everything there', async () => {
+    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4 });
+    try {
+      let c0 = await commits();
+      assert.ok((await s.recordEvent(start('a', 1, 1000))).applied);
+      assert.deepEqual(delta(c0, await commits()), { loop: 1, thread: 0 }, 'a single write: on the event loop');
+      c0 = await commits();
+      const five = Array.from({ length: 5 }, (_, i) => s.recordEvent(start(`b${i}`, 10 + i, 1000)));
+      for (const r of await Promise.all(five)) assert.ok(r.applied);
+      assert.deepEqual(delta(c0, await commits()), { loop: 0, thread: 1 }, 'five writes in one turn: one commit in the thread');
+      assert.equal((await s.sessions()).length, 6);
+    } finally {
+      await s.close();
+    }
+    const only = new SqliteStore(join(dir, 'only'), { writer: 'thread', inlineWhenIdle: 0 });
+    try {
+      const c0 = await commits();
+      assert.ok((await only.recordEvent(start('c', 1, 1000))).applied);
+      assert.deepEqual(delta(c0, await commits()), { loop: 0, thread: 1 }, 'inlineWhenIdle 0: the thread commits');
+    } finally {
+      await only.close();
+    }
+  });
+
+  it('writes keep their order across the two writers: a Stop after a burst applies after it', async () => {
+    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4 });
+    try {
+      for (let round = 0; round < 5; round++) {
+        const port = 100 + round;
+        // A burst (thread), then, in the next turns while it may still be committing, a Stop and a Start (either writer).
+        const burst = Array.from({ length: 20 }, (_, i) => s.recordEvent(start(`r${round}-${i}`, port, 1000 + i)));
+        await new Promise((r) => setImmediate(r));
+        const stop = s.recordEvent({ ...start(`r${round}-19`, port, 2000), kind: 'stop' });
+        await new Promise((r) => setImmediate(r));
+        const again = s.recordEvent(start(`r${round}-new`, port, 3000));
+        await Promise.all([...burst, stop, again]);
+        assert.ok((await stop).applied, `round ${round}: the Stop found the burst's last session open`);
+        const open = await s.sessions({ key: { dpid: 1n, port } });
+        assert.deepEqual(open.map((x) => x.sessionId), [`r${round}-new`], `round ${round}: the port holds the newest session`);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('after a commit on the event loop slower than inlineSlowMs, the thread takes every commit for inlineBackoffMs', async () => {
+    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4, inlineSlowMs: -1, inlineBackoffMs: 60_000 });
+    try {
+      const c0 = await commits();
+      await s.recordEvent(start('a', 1, 1000));
+      await s.recordEvent(start('b', 2, 1000));
+      await s.recordEvent(start('c', 3, 1000));
+      assert.deepEqual(delta(c0, await commits()), { loop: 1, thread: 2 }, 'the first (slow) commit on the loop, then the thread');
     } finally {
       await s.close();
     }
