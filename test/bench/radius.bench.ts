@@ -29,6 +29,7 @@ import { createHash } from 'crypto';
 import { Session } from 'inspector';
 import { cpus, loadavg } from 'os';
 import { Worker } from 'worker_threads';
+import * as dgram from 'dgram';
 import { AccountingServer } from '../../src/radius/accounting';
 import { encodePacket } from '../../src/radius/codec';
 import type { Store } from '../../src/store/types';
@@ -257,7 +258,8 @@ async function allocationPerRequest(server: AccountingServer, port: number): Pro
 /**
  * What this machine costs any design, at the paced phase's rate (one probe
  * per ms): a thread hand-off there and back (postMessage to a worker that
- * echoes it: two wake-ups, as main -> writer thread -> main), and a
+ * echoes it: two wake-ups, as main -> writer thread -> main), the paced
+ * generator itself against a UDP echo (what the client side adds), and a
  * one-event commit's worth of disk work (11 pages of 4 KiB overwritten, then
  * fsync) in the store's directory. An accounting request crosses four
  * wake-ups (generator -> server, main -> writer, writer -> main, server ->
@@ -265,6 +267,17 @@ async function allocationPerRequest(server: AccountingServer, port: number): Pro
  */
 async function platformFloor(dir: string, n = 3000): Promise<string> {
   const q = (a: number[], p: number): string => (pct(a, p) ?? 0).toFixed(2);
+  // The paced run's generator and loopback UDP, answered at once by an echo in this process.
+  const echo = dgram.createSocket('udp4');
+  echo.on('message', (m, r) => echo.send(m, r.port, r.address));
+  await new Promise<void>((r) => echo.bind(0, '127.0.0.1', r));
+  let udp: number[];
+  try {
+    const g = await generate({ port: echo.address().port, secret: SECRET, templates: templates('echo', 64), mode: 'open', total: n, rate: 1000, sockets: 4 });
+    udp = g.lat.sort((a, b) => a - b);
+  } finally {
+    echo.close();
+  }
   const w = new Worker("require('worker_threads').parentPort.on('message', (m) => require('worker_threads').parentPort.postMessage(m));", { eval: true });
   const rtt: number[] = [];
   try {
@@ -296,7 +309,8 @@ async function platformFloor(dir: string, n = 3000): Promise<string> {
     rmSync(file, { force: true });
   }
   rtt.sort((a, b) => a - b); sync.sort((a, b) => a - b);
-  return `platform floor (one probe per ms, ${n} each): thread hand-off there and back p50 ${q(rtt, 0.5)} p99 ${q(rtt, 0.99)} max ${(rtt.at(-1) ?? 0).toFixed(2)} ms; ` +
+  return `platform floor (one probe per ms, ${n} each): the paced generator against a UDP echo p50 ${q(udp, 0.5)} p99 ${q(udp, 0.99)} max ${(udp.at(-1) ?? 0).toFixed(2)} ms; ` +
+    `thread hand-off there and back p50 ${q(rtt, 0.5)} p99 ${q(rtt, 0.99)} max ${(rtt.at(-1) ?? 0).toFixed(2)} ms; ` +
     `44 KiB overwrite + fsync in the store's directory p50 ${q(sync, 0.5)} p99 ${q(sync, 0.99)} p99.9 ${q(sync, 0.999)} max ${(sync.at(-1) ?? 0).toFixed(2)} ms\n`;
 }
 
