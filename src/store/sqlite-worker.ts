@@ -5,7 +5,9 @@
  * and form the next batch.
  *
  * Protocol (structured clone; bigint dpids cross as they are):
- *   main -> worker  { type: 'jobs', ids: number[], jobs: WriteJob[] } | { type: 'close' }
+ *   main -> worker  { type: 'jobs', ids: number[], jobs: WriteJob[], checkpoint? } | { type: 'close' }
+ *                   (checkpoint: after committing, a PASSIVE checkpoint before answering, for the
+ *                   commits the main thread made itself; it does not commit while this is in flight)
  *   worker -> main  { type: 'done', batch, seconds, results: { id, ok, value?, error? }[] }   (seconds: the commit's duration)
  *                   { type: 'failed', ids, error }   (the commit itself failed)
  *                   { type: 'closed' }
@@ -14,7 +16,7 @@ import { performance } from 'perf_hooks';
 import { parentPort, workerData } from 'worker_threads';
 import { openDatabase, SqliteWriter, type WriteJob } from './sqlite-db';
 
-export type ToWorker = { type: 'jobs'; ids: number[]; jobs: WriteJob[] } | { type: 'close' };
+export type ToWorker = { type: 'jobs'; ids: number[]; jobs: WriteJob[]; checkpoint?: boolean } | { type: 'close' };
 export type FromWorker =
   | { type: 'done'; batch: number; seconds: number; results: { id: number; ok: boolean; value?: unknown; error?: unknown }[] }
   | { type: 'failed'; ids: number[]; error: unknown }
@@ -30,6 +32,7 @@ function main(): void {
   let jobs: WriteJob[] = [];
   let scheduled = false;
   let closing = false;
+  let checkpoint = false;
 
   const send = (m: FromWorker): void => port.postMessage(m);
 
@@ -44,6 +47,12 @@ function main(): void {
       try {
         const t0 = performance.now();
         const out = writer.commitBatch(batch);
+        if (checkpoint && jobs.length === 0) {
+          checkpoint = false;
+          // Before the answer: until main has it, main commits nothing, so the checkpoint
+          // completes and the next write restarts the log from its beginning.
+          try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* SQLite's own checkpoints catch up */ }
+        }
         send({
           type: 'done', batch: n, seconds: (performance.now() - t0) / 1000,
           results: out.map((o, i) => (o.ok ? { id: batchIds[i] ?? -1, ok: true, value: o.value } : { id: batchIds[i] ?? -1, ok: false, error: o.error })),
@@ -60,6 +69,7 @@ function main(): void {
 
   port.on('message', (m: ToWorker) => {
     if (m.type === 'jobs') {
+      if (m.checkpoint) checkpoint = true;
       ids.push(...m.ids);
       jobs.push(...m.jobs);
     } else {

@@ -120,6 +120,14 @@ function startWorker(file: string, maxBatch: number): Worker {
     : new Worker(script, { workerData });
 }
 
+/**
+ * After this many commits on the event loop, the next batch goes to the writer thread, which
+ * checkpoints before answering it: with one write a commit (~14 pages), about SQLite's own
+ * wal_autocheckpoint of 1,000 pages. A checkpoint run beside the event loop's commits would
+ * never complete (each commit appends to the log), and the log restarts only after one that does.
+ */
+const CHECKPOINT_EVERY = 64;
+
 /** The mark of an event's (nas, session) in SqliteStore's pending counts. */
 function sessionMark(nas: string, sessionId: string): string {
   return `${nas}\u0000${sessionId}`;
@@ -174,6 +182,9 @@ export class SqliteStore implements Store {
   private readonly inlineBackoffMs: number;
   /** performance.now() before which no commit runs on the event loop (after a slow one). */
   private inlineSuspendedUntil = 0;
+  private inlineCommits = 0;
+  /** The next batch goes to the writer thread, which checkpoints after it (see CHECKPOINT_EVERY). */
+  private checkpointDue = false;
   private readonly maxBatch: number;
   private queue: Pending[] = [];
   private scheduled = false;
@@ -215,7 +226,12 @@ export class SqliteStore implements Store {
     this.db.pragma('cache_size = -8192');
     // SQLite has one writer at a time: this connection writes only while the writer thread has
     // nothing in flight (flush checks), so neither ever waits on the other's lock.
-    if (this.inlineWhenIdle > 0) this.idleWriter = new SqliteWriter(this.db);
+    if (this.inlineWhenIdle > 0) {
+      this.idleWriter = new SqliteWriter(this.db);
+      // Its commits never checkpoint here (copying a long write-ahead log would stall the event
+      // loop): every CHECKPOINT_EVERY of them, the writer thread checkpoints instead.
+      this.db.pragma('wal_autocheckpoint = 0');
+    }
     const w = startWorker(this.file, this.maxBatch);
     this.worker = w;
     w.unref();
@@ -292,8 +308,9 @@ export class SqliteStore implements Store {
       return;
     }
     if (this.idleWriter && this.inWorker.size === 0 && batch.length <= this.inlineWhenIdle && !this.broken &&
-        performance.now() >= this.inlineSuspendedUntil) {
+        !this.checkpointDue && performance.now() >= this.inlineSuspendedUntil) {
       const ms = this.commitHere(this.idleWriter, batch);
+      if (++this.inlineCommits % CHECKPOINT_EVERY === 0) this.checkpointDue = true;
       if (ms > this.inlineSlowMs) {
         this.inlineSuspendedUntil = performance.now() + this.inlineBackoffMs;
         log.warn('store commit on the event loop was slow: the writer thread takes every commit for a while',
@@ -312,7 +329,8 @@ export class SqliteStore implements Store {
       this.inWorker.set(id, p);
     }
     this.worker.ref();
-    const msg: ToWorker = { type: 'jobs', ids, jobs: batch.map((p) => p.job) };
+    const msg: ToWorker = { type: 'jobs', ids, jobs: batch.map((p) => p.job), ...(this.checkpointDue ? { checkpoint: true } : {}) };
+    this.checkpointDue = false;
     this.worker.postMessage(msg);
   }
 

@@ -33,7 +33,7 @@ import * as dgram from 'dgram';
 import { AccountingServer } from '../../src/radius/accounting';
 import { encodePacket } from '../../src/radius/codec';
 import type { Store } from '../../src/store/types';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { registry } from '../../src/metrics';
 
 const SECRET = 'bench-secret';
@@ -221,6 +221,17 @@ interface SampleNode {
  * handleDatagram (no sockets), two at a time. Unlike times, this figure does
  * not move with the machine's load: the one to compare for GC work.
  */
+/** op25b_store_commits_total by `on` (event-loop, writer-thread). */
+async function commitsWhere(): Promise<Map<string, number>> {
+  const c = registry.getSingleMetric('op25b_store_commits_total') as Counter | undefined;
+  return new Map(((c ? await c.get() : undefined)?.values ?? []).map((v) => [String(v.labels.on), v.value]));
+}
+
+function commitsSince(a: Map<string, number>, b: Map<string, number>): string {
+  const d = (k: string): number => (b.get(k) ?? 0) - (a.get(k) ?? 0);
+  return `commits on the event loop ${d('event-loop')}, in the writer thread ${d('writer-thread')}`;
+}
+
 async function allocationPerRequest(server: AccountingServer, port: number): Promise<string> {
   const n = 3000;
   const packets = templates('alloc', n).map((t, i) => {
@@ -333,6 +344,7 @@ export async function run(): Promise<void> {
     // One phase under load: what the server answered, how fast, and what it cost in CPU.
     const phase = async (label: string, data: Record<string, unknown>): Promise<{ rps: number; lat: number[] }> => {
       const before = recorded;
+      const commits0 = await commitsWhere();
       const elu0 = performance.eventLoopUtilization();
       const cpu0 = process.cpuUsage();
       const r = await generate({ port, secret: SECRET, ...data });
@@ -343,7 +355,8 @@ export async function run(): Promise<void> {
       process.stdout.write(`${label}: ${r.done}/${r.sent} answered in ${r.elapsed.toFixed(2)} s = ${Math.round(rps)} req/s durably recorded ` +
         `(${recorded - before} events published); p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms\n` +
         `  server thread busy ${(elu * 100).toFixed(0)}%; server process CPU (server + store) ${((cpu.user + cpu.system) / r.done).toFixed(0)} us per request; ` +
-        `load generator CPU ${(r.cpuUs / r.done).toFixed(0)} us per request; server/generator CPU ${((cpu.user + cpu.system) / r.cpuUs).toFixed(2)}x; ${load()}\n`);
+        `load generator CPU ${(r.cpuUs / r.done).toFixed(0)} us per request; server/generator CPU ${((cpu.user + cpu.system) / r.cpuUs).toFixed(2)}x; ${load()}\n` +
+        `  ${commitsSince(commits0, await commitsWhere())}\n`);
       return { rps, lat };
     };
 
@@ -377,6 +390,7 @@ export async function run(): Promise<void> {
     loopDelay.enable();
     const answers0 = await buckets('op25b_radius_answer_seconds');
     const commits0 = await buckets('op25b_store_commit_seconds');
+    const where0 = await commitsWhere();
     const paced = await generate({ port, secret: SECRET, templates: pacedTemplates, mode: 'open', total: n, rate, sockets: 4 });
     loopDelay.disable();
     gcObs.disconnect();
@@ -388,7 +402,7 @@ export async function run(): Promise<void> {
       `  server event loop delay (1 ms timer): p99 ${(loopDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(loopDelay.max / 1e6).toFixed(2)} ms; ` +
       `GC pauses: ${gcSorted.length} (${majorGc} major), total ${gcSorted.reduce((a, b) => a + b, 0).toFixed(1)} ms, max ${(gcSorted.at(-1) ?? 0).toFixed(2)} ms\n` +
       `  server side, from the product's own histograms: answers (arrival to Accounting-Response) ${spread(answers0, await buckets('op25b_radius_answer_seconds'))}\n` +
-      `  store group commits (statements + WAL fsync) ${spread(commits0, await buckets('op25b_store_commit_seconds'))}\n`);
+      `  store group commits (statements + WAL fsync) ${spread(commits0, await buckets('op25b_store_commit_seconds'))}; ${commitsSince(where0, await commitsWhere())}\n`);
     process.stdout.write(await platformFloor(dir));
     process.stdout.write(await allocationPerRequest(server, port));
     process.stdout.write(`ratios: throughput ${(rps / 10_000).toFixed(2)}x of the 10,000 req/s goal; p99 at 1,000 req/s ${(p99 / 5).toFixed(2)}x of the 5 ms budget (< 1 is good)\n`);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { mkdtempSync, rmSync, existsSync } from 'fs';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import Database from 'better-sqlite3';
@@ -328,6 +328,28 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
         const open = await s.sessions({ key: { dpid: 1n, port } });
         assert.deepEqual(open.map((x) => x.sessionId), [`r${round}-new`], `round ${round}: the port holds the newest session`);
       }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('commits on the event loop never checkpoint there; the writer thread does, so the write-ahead log stays bounded', async () => {
+    const s = new SqliteStore(dir, { writer: 'thread' });
+    try {
+      const db = new Database(s.file, { readonly: true });
+      try {
+        assert.equal((s as unknown as { db: Database.Database }).db.pragma('wal_autocheckpoint', { simple: true }), 0);
+      } finally {
+        db.close();
+      }
+      // A batch over inlineWhenIdle goes to the thread: once it has committed, the thread is up.
+      await Promise.all(Array.from({ length: 20 }, (_, i) => s.recordEvent(start(`up${i}`, 1000 + i, 1000))));
+      const c0 = await commits();
+      for (let i = 0; i < 400; i++) await s.recordEvent(start(`w${i}`, 1 + i, 1000));
+      assert.deepEqual(delta(c0, await commits()), { loop: 394, thread: 6 }, 'after every 64 on the event loop, one in the thread (with its checkpoint)');
+      // 400 commits of ~14 pages each would be a 23 MB log; checkpoints let SQLite reuse it from the start.
+      const wal = statSync(`${s.file}-wal`).size;
+      assert.ok(wal < 8 * 2 ** 20, `write-ahead log ${wal} bytes`);
     } finally {
       await s.close();
     }
