@@ -18,13 +18,14 @@ import { execFileSync, spawn } from 'child_process';
 
 interface Sample { tid: number; frames: string[] }
 
-/** Samples from `perf script -F tid,ip,sym,dso`: a "tid" line, then one indented line per frame (leaf first). */
+/** Samples from `perf script -F tid,ip,sym,dso`: a tid line, then one tab-indented line per frame (leaf first). */
 export function parsePerfScript(text: string): Sample[] {
   const out: Sample[] = [];
   let cur: Sample | undefined;
   for (const line of text.split('\n')) {
     if (line.trim() === '') { if (cur) out.push(cur); cur = undefined; continue; }
-    if (line[0] !== ' ' && line[0] !== '\t') { cur = { tid: Number(line.trim().split(/\s+/)[0]), frames: [] }; continue; }
+    // A sample's first line is its tid, right-aligned (so maybe space-led); its frames are tab-led.
+    if (line[0] !== '\t') { cur = { tid: Number(line.trim().split(/\s+/)[0]), frames: [] }; continue; }
     const parts = line.trim().split(/\s+/);
     cur?.frames.push(parts.slice(1).join(' '));
   }
@@ -38,6 +39,7 @@ const MAIN_CATEGORIES: readonly [string, RegExp][] = [
   ['V8 compiling on the main thread', /compiler::|Compiler::|Maglev/],
   ['log lines (winston, src/log.ts)', /winston|\/src\/log\.ts|logChange|readable-stream/],
   ['metrics (prom-client)', /prom-client/],
+  ['store: commit on the event loop (writer thread idle)', /commitHere|commitBatch/],
   ['store: early decision (SQLite reads)', /readDecision|Statement::JS_get/],
   ['store: event to the writer thread (postMessage)', /postMessage|MessagePort::PostMessage/],
   ['store: result from the writer thread', /MessagePort::OnMessage|fromWorker/],
