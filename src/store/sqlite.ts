@@ -274,7 +274,7 @@ export class SqliteStore implements Store {
     if (this.inWorker.size === 0) this.worker?.unref();
   }
 
-  /** With the thread writer, commits never block the event loop (see Store.commitsOffLoop). */
+  /** With the thread writer, a backlog never blocks the event loop (see Store.commitsOffLoop). */
   get commitsOffLoop(): boolean {
     return this.worker !== undefined;
   }

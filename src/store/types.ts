@@ -74,9 +74,11 @@ export interface Store {
   recordEventEarly?(ev: SubscriberEvent): EarlyRecord;
   /**
    * True when the writes of one turn of the event loop are committed together
-   * without blocking the loop (the SQLite store's thread writer): callers hand
-   * events over as they come. Otherwise a caller with bursts (the accounting
-   * server) holds them back to give a blocking commit more per transaction.
+   * and a backlog never blocks the loop (the SQLite store's thread writer; it
+   * may commit a small batch on the loop while its thread is idle): callers
+   * hand events over as they come. Otherwise a caller with bursts (the
+   * accounting server) holds them back to give a blocking commit more per
+   * transaction.
    */
   readonly commitsOffLoop?: boolean;
   /** Open sessions, optionally one port's or one NAS's. */
