@@ -46,7 +46,8 @@ export async function startController(cfg: Config, opts: { auditIntervalMs?: num
   try {
     // The embedded store commits in its writer thread by default: an inline commit blocks the
     // event loop for its fsync (RADIUS, OpenFlow and the reconciler wait behind it). Storm bench,
-    // N=10,000 at 1,000 Starts/s: inline p50/p99 21/159 ms, thread 6/39 ms.
+    // N=10,000 at 1,000 Starts/s: inline p50/p99 21/159 ms, thread 6/39 ms. While the thread is
+    // idle a small batch still commits on the loop (store.inline_when_idle, src/store/sqlite.ts).
     store = await openStore(cfg.store, cfg.store.kind === 'embedded'
       ? { writer: cfg.store.writer ?? 'thread', ...(cfg.store.inline_when_idle !== undefined ? { inlineWhenIdle: cfg.store.inline_when_idle } : {}) }
       : {});
