@@ -103,6 +103,8 @@ export interface SqliteStoreOptions extends StoreOptions {
    */
   inlineSlowMs?: number;
   inlineBackoffMs?: number;
+  /** Clock in ms for commit durations and the back-off (default performance.now). */
+  now?: () => number;
 }
 
 interface Pending {
@@ -181,9 +183,10 @@ export class SqliteStore implements Store {
   private readonly inlineWhenIdle: number;
   private readonly inlineSlowMs: number;
   private readonly inlineBackoffMs: number;
-  /** performance.now() before which no commit runs on the event loop (after a slow one). */
+  /** this.now() before which no commit runs on the event loop (after a slow one). */
   private inlineSuspendedUntil = 0;
   private inlineCommits = 0;
+  private readonly now: () => number;
   /** The next batch goes to the writer thread, which checkpoints after it (see CHECKPOINT_EVERY). */
   private checkpointDue = false;
   private readonly maxBatch: number;
@@ -216,6 +219,7 @@ export class SqliteStore implements Store {
     this.inlineWhenIdle = opts.writer === 'thread' ? Math.max(0, opts.inlineWhenIdle ?? 16) : 0;
     this.inlineSlowMs = opts.inlineSlowMs ?? 20;
     this.inlineBackoffMs = opts.inlineBackoffMs ?? 1000;
+    this.now = opts.now ?? (() => performance.now());
     this.db = openDatabase(this.file);
     this.reader = new SqliteReader(this.db);
     if (opts.writer !== 'thread') {
@@ -310,11 +314,11 @@ export class SqliteStore implements Store {
       return;
     }
     if (this.idleWriter && this.inWorker.size === 0 && batch.length <= this.inlineWhenIdle && !this.broken &&
-        !this.checkpointDue && performance.now() >= this.inlineSuspendedUntil) {
+        !this.checkpointDue && this.now() >= this.inlineSuspendedUntil) {
       const ms = this.commitHere(this.idleWriter, batch);
       if (++this.inlineCommits % CHECKPOINT_EVERY === 0) this.checkpointDue = true;
       if (ms > this.inlineSlowMs) {
-        this.inlineSuspendedUntil = performance.now() + this.inlineBackoffMs;
+        this.inlineSuspendedUntil = this.now() + this.inlineBackoffMs;
         log.warn('store commit on the event loop was slow: the writer thread takes every commit for a while',
           { ms: Math.round(ms * 10) / 10, threshold_ms: this.inlineSlowMs, for_ms: this.inlineBackoffMs });
       }
@@ -339,15 +343,15 @@ export class SqliteStore implements Store {
   /** Commit `batch` on this thread (the inline writer, or the idle writer thread's stand-in); returns its ms. */
   private commitHere(writer: SqliteWriter, batch: Pending[]): number {
     let out;
-    const t0 = performance.now();
+    const t0 = this.now();
     try {
       out = writer.commitBatch(batch.map((p) => p.job));
     } catch (e) {
       log.error('store commit failed', { error: String(e), writes: batch.length });
       for (const p of batch) p.reject(e);
-      return performance.now() - t0;
+      return this.now() - t0;
     }
-    const ms = performance.now() - t0;
+    const ms = this.now() - t0;
     commitSeconds.observe(ms / 1000);
     batchSize.observe(batch.length);
     commitsTotal.inc({ on: 'event-loop' });

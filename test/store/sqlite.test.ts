@@ -356,15 +356,26 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
   });
 
   it('after a commit on the event loop slower than inlineSlowMs, the thread takes every commit for inlineBackoffMs', async () => {
-    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4, inlineSlowMs: -1, inlineBackoffMs: 60_000 });
+    // Injected clock: each reading advances it by `step` ms, so a commit "takes" one step.
+    let t = 0;
+    let step = 1;
+    const now = (): number => (t += step);
+    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4, inlineSlowMs: 20, inlineBackoffMs: 1000, now });
     try {
       const c0 = await commits();
       await s.recordEvent(start('a', 1, 1000));
-      await s.recordEvent(start('b', 2, 1000));
+      step = 25;
+      await s.recordEvent(start('b', 2, 1000)); // a 25 ms commit: slow
+      step = 1;
       await s.recordEvent(start('c', 3, 1000));
-      assert.deepEqual(delta(c0, await commits()), { loop: 1, thread: 2 }, 'the first (slow) commit on the loop, then the thread');
+      await s.recordEvent(start('d', 4, 1000));
+      assert.deepEqual(delta(c0, await commits()), { loop: 2, thread: 2 }, 'after the slow commit, the thread');
+      t += 1000;
+      await s.recordEvent(start('e', 5, 1000));
+      assert.deepEqual(delta(c0, await commits()), { loop: 3, thread: 2 }, 'the back-off over: on the event loop again');
     } finally {
       await s.close();
     }
   });
+
 });
