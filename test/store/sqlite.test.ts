@@ -355,12 +355,37 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
     }
   });
 
+  it('a typical commit slower than inlineTypicalMs (a slow disk) keeps commits in the thread until it falls again', async () => {
+    let t = 0;
+    let step = 19;
+    const now = (): number => (t += step);
+    // Commits on the loop "take" 19 ms: under inlineSlowMs, so only the moving average can move them.
+    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4, inlineSlowMs: 50, inlineTypicalMs: 8, now });
+    try {
+      const c0 = await commits();
+      for (let i = 0; i < 6; i++) await s.recordEvent(start(`slow${i}`, 1 + i, 1000));
+      // The average after k commits of 19 ms: 2.4, 4.5, 6.3, 7.9, 9.3 (> 8): the sixth goes to the thread.
+      assert.deepEqual(delta(c0, await commits()), { loop: 5, thread: 1 });
+      step = 1;
+      // The thread's commits are real (a few ms at most here): the average falls and the loop commits again.
+      let back = false;
+      for (let i = 0; i < 20 && !back; i++) {
+        const before = await commits();
+        await s.recordEvent(start(`fast${i}`, 100 + i, 1000));
+        back = delta(before, await commits()).loop === 1;
+      }
+      assert.ok(back, 'commits return to the event loop once the typical commit is fast again');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('after a commit on the event loop slower than inlineSlowMs, the thread takes every commit for inlineBackoffMs', async () => {
     // Injected clock: each reading advances it by `step` ms, so a commit "takes" one step.
     let t = 0;
     let step = 1;
     const now = (): number => (t += step);
-    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4, inlineSlowMs: 20, inlineBackoffMs: 1000, now });
+    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4, inlineSlowMs: 20, inlineBackoffMs: 1000, inlineTypicalMs: 100, now });
     try {
       const c0 = await commits();
       await s.recordEvent(start('a', 1, 1000));
