@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, existsSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import Database from 'better-sqlite3';
-import { SqliteStore, SQLITE_FILE_NAME, SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite';
+import { SqliteStore, SQLITE_FILE_NAME, SQLITE_SCHEMA_VERSION, type SqliteStoreOptions } from '../../src/store/sqlite';
 import { openStore } from '../../src/store/index';
 import type { ApplyResult, Store } from '../../src/store/types';
 import type { SubscriberEvent } from '../../src/radius/events';
@@ -355,18 +355,25 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
     }
   });
 
+  /**
+   * Injected clock: each reading advances it by `clock.step` ms, so a commit on the loop "takes"
+   * one step (the writer thread's commits keep their real durations).
+   */
+  const clocked = (opts: SqliteStoreOptions): { s: SqliteStore; clock: { t: number; step: number } } => {
+    const clock = { t: 0, step: 1 };
+    return { s: new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4, ...opts, now: () => (clock.t += clock.step) }), clock };
+  };
+
   it('a typical commit slower than inlineTypicalMs (a slow disk) keeps commits in the thread until it falls again', async () => {
-    let t = 0;
-    let step = 19;
-    const now = (): number => (t += step);
     // Commits on the loop "take" 19 ms: under inlineSlowMs, so only the moving average can move them.
-    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4, inlineSlowMs: 50, inlineTypicalMs: 8, now });
+    const { s, clock } = clocked({ inlineSlowMs: 50, inlineTypicalMs: 8 });
+    clock.step = 19;
     try {
       const c0 = await commits();
       for (let i = 0; i < 6; i++) await s.recordEvent(start(`slow${i}`, 1 + i, 1000));
       // The average after k commits of 19 ms: 2.4, 4.5, 6.3, 7.9, 9.3 (> 8): the sixth goes to the thread.
       assert.deepEqual(delta(c0, await commits()), { loop: 5, thread: 1 });
-      step = 1;
+      clock.step = 1;
       // The thread's commits are real (a few ms at most here): the average falls and the loop commits again.
       let back = false;
       for (let i = 0; i < 20 && !back; i++) {
@@ -381,21 +388,17 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
   });
 
   it('after a commit on the event loop slower than inlineSlowMs, the thread takes every commit for inlineBackoffMs', async () => {
-    // Injected clock: each reading advances it by `step` ms, so a commit "takes" one step.
-    let t = 0;
-    let step = 1;
-    const now = (): number => (t += step);
-    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4, inlineSlowMs: 20, inlineBackoffMs: 1000, inlineTypicalMs: 100, now });
+    const { s, clock } = clocked({ inlineSlowMs: 20, inlineBackoffMs: 1000, inlineTypicalMs: 100 });
     try {
       const c0 = await commits();
       await s.recordEvent(start('a', 1, 1000));
-      step = 25;
+      clock.step = 25;
       await s.recordEvent(start('b', 2, 1000)); // a 25 ms commit: slow
-      step = 1;
+      clock.step = 1;
       await s.recordEvent(start('c', 3, 1000));
       await s.recordEvent(start('d', 4, 1000));
       assert.deepEqual(delta(c0, await commits()), { loop: 2, thread: 2 }, 'after the slow commit, the thread');
-      t += 1000;
+      clock.t += 1000;
       await s.recordEvent(start('e', 5, 1000));
       assert.deepEqual(delta(c0, await commits()), { loop: 3, thread: 2 }, 'the back-off over: on the event loop again');
     } finally {
