@@ -21,7 +21,7 @@
 import type { FastifyReply } from 'fastify';
 import { stringifyJson } from '../openflow/bigjson';
 import { parsePortKey, type PortKey } from '../policy/types';
-import type { Dpid } from '../openflow/types';
+import { dpidHex, type Dpid } from '../openflow/types';
 import type { NocBackend } from './backend';
 
 export class ApiError extends Error {
@@ -47,8 +47,6 @@ export function errorBody(e: ApiError): { error: { code: string; field?: string;
   return { error: { code: e.code, ...(e.field !== undefined ? { field: e.field } : {}), message: e.message } };
 }
 
-import { dpidHex } from '../openflow/types';
-export { dpidHex };
 
 /**
  * A dpid as Ryu's ofctl_rest reads it: Python int(str(x), 0) — decimal, or

@@ -23,7 +23,7 @@ import { decodeCookie } from '../policy/cookie';
 import { counter, gauge } from '../metrics';
 import { logger as rootLogger, type Logger } from '../log';
 import type { NocBackend } from './backend';
-import { dpidHex } from './http';
+import { dpidHex } from '../openflow/types';
 
 export const switchesConnected = gauge('op25b_switches_connected', 'Switches connected now');
 export const switchesKnown = gauge('op25b_switches_known', 'Switches seen since start');

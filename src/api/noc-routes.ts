@@ -33,8 +33,9 @@ import type { AuditEntry, AuditQuery, SessionRecord } from '../store/types';
 import type { FlowModInput } from '../switch/types';
 import type { FlowChange, NocBackend, PortView, SwitchInfo } from './backend';
 import { ConfigError, parseConfig } from '../app/config';
+import { dpidHex } from '../openflow/types';
 import {
-  ApiError, badInput, dpidHex, parseDuration, parseNocDpid, parseNocPort, parseTime, portKeyText, sendJson,
+  ApiError, badInput, parseDuration, parseNocDpid, parseNocPort, parseTime, portKeyText, sendJson,
 } from './http';
 
 export interface NocRouteOptions {

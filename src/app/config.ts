@@ -40,6 +40,7 @@ import {
 } from '../policy/templates';
 import type { RuleKind } from '../policy/types';
 import { CONFIG_SCHEMA, FLOWS_SCHEMA, OFPP_MAX, VALUE_KINDS, parseDpidValue, parseRanges } from './config-schema';
+import { dpidHex } from '../openflow/types';
 
 // ---------------------------------------------------------------------------
 // Types
@@ -164,8 +165,6 @@ export function findSwitch(cfg: Pick<Config, 'switches'>, dpid: bigint): SwitchC
   return cfg.switches.find((s) => s.dpid === dpid);
 }
 
-import { dpidHex } from '../openflow/types';
-export { dpidHex };
 
 /** "N-M,K" form of ranges, for messages. */
 export function rangesText(r: PortRanges | 'all'): string {

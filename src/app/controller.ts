@@ -22,7 +22,8 @@ import type { CoaAction, CoaHandler, CoaMeta, CoaResult, CoaTarget } from '../ra
 import type { AuditEntry, AuditQuery, SessionRecord, Store } from '../store/types';
 import type { Datapath, FlowModInput, SwitchEvent } from '../switch/types';
 import type { FlowChange, NocBackend, OverrideRequest, PortView, SwitchInfo } from '../api/backend';
-import { Reconciler, SWITCH_WIDE, dpidHex, type ChangeResult, type ReconcileSource } from '../reconcile/reconciler';
+import { Reconciler, SWITCH_WIDE, type ChangeResult, type ReconcileSource } from '../reconcile/reconciler';
+import { dpidHex } from '../openflow/types';
 import { inCookieSpace, type CookieSpace } from '../reconcile/diff';
 import { logger as rootLogger, type Logger } from '../log';
 import { counter } from '../metrics';

@@ -24,7 +24,7 @@
  *   carry on.
  */
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Dpid, FlowStats } from '../openflow/types';
+import { dpidHex, type Dpid, type FlowStats } from '../openflow/types';
 import type { DesiredFlow, PortKey } from '../policy/types';
 import { parsePortKey, portKeyString } from '../policy/types';
 import { FlowModBatchError, type Datapath, type FlowModInput } from '../switch/types';
@@ -114,8 +114,6 @@ interface Planned {
   deletes: string[];
 }
 
-import { dpidHex } from '../openflow/types';
-export { dpidHex };
 
 export class Reconciler {
   readonly dpid: Dpid;
