@@ -8,7 +8,7 @@
  *   main -> worker  { type: 'jobs', ids: number[], jobs: WriteJob[], checkpoint? } | { type: 'close' }
  *                   (checkpoint: after committing, a PASSIVE checkpoint before answering, for the
  *                   commits the main thread made itself; it does not commit while this is in flight)
- *   worker -> main  { type: 'done', batch, seconds, results: { id, ok, value?, error? }[] }   (seconds: the commit's duration)
+ *   worker -> main  { type: 'done', batch, seconds, results: { id, ok, value?, error? }[] }   (seconds: the commit's, without a checkpoint)
  *                   { type: 'failed', ids, error }   (the commit itself failed)
  *                   { type: 'closed' }
  */
@@ -47,6 +47,7 @@ function main(): void {
       try {
         const t0 = performance.now();
         const out = writer.commitBatch(batch);
+        const seconds = (performance.now() - t0) / 1000;
         if (checkpoint && jobs.length === 0) {
           checkpoint = false;
           // Before the answer: until main has it, main commits nothing, so the checkpoint
@@ -54,7 +55,7 @@ function main(): void {
           try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* SQLite's own checkpoints catch up */ }
         }
         send({
-          type: 'done', batch: n, seconds: (performance.now() - t0) / 1000,
+          type: 'done', batch: n, seconds,
           results: out.map((o, i) => (o.ok ? { id: batchIds[i] ?? -1, ok: true, value: o.value } : { id: batchIds[i] ?? -1, ok: false, error: o.error })),
         });
       } catch (e) {
