@@ -230,16 +230,21 @@ describe('SqliteStore.recordEventEarly (decision before the commit)', () => {
     }
   });
 
+  /** Every event of `recs` is recorded; once they have committed, `next` is decided early again. */
+  async function earlyAgainAfter(s: SqliteStore, recs: { durable: Promise<ApplyResult> }[], next: SubscriberEvent): Promise<void> {
+    for (const r of recs) assert.ok((await r.durable).applied, 'every event is recorded');
+    const after = s.recordEventEarly(next);
+    assert.ok(after.early?.applied, 'the backlog committed: early again');
+    await after.durable;
+  }
+
   it('saturated (too many events in flight): no early decisions until the backlog has committed, then again', async () => {
     const s = new SqliteStore(dir, { writer: 'thread', earlyMaxPending: 10 });
     try {
       const recs = Array.from({ length: 30 }, (_, i) => s.recordEventEarly(ev('start', `b${i}`, 100 + i, 1000)));
       assert.strictEqual(recs.slice(0, 10).filter((r) => r.early).length, 10, 'distinct ports: decided early');
       assert.strictEqual(recs.slice(10).filter((r) => r.early).length, 0, 'saturated: none early');
-      for (const r of recs) assert.ok((await r.durable).applied);
-      const after = s.recordEventEarly(ev('start', 'c1', 200, 1000));
-      assert.ok(after.early?.applied, 'drained: early again');
-      await after.durable;
+      await earlyAgainAfter(s, recs, ev('start', 'c1', 200, 1000));
     } finally {
       await s.close();
     }
@@ -251,10 +256,7 @@ describe('SqliteStore.recordEventEarly (decision before the commit)', () => {
       // One synchronous run, as the accounting server hands over the datagrams of one poll.
       const recs = Array.from({ length: 10 }, (_, i) => s.recordEventEarly(ev('start', `u${i}`, 300 + i, 1000)));
       assert.deepStrictEqual(recs.map((r) => r.early !== undefined), [true, true, true, true, false, false, false, false, false, false]);
-      for (const r of recs) assert.ok((await r.durable).applied, 'every event of the burst is recorded');
-      const after = s.recordEventEarly(ev('start', 'u-after', 400, 1000));
-      assert.ok(after.early?.applied, 'burst committed: early again');
-      await after.durable;
+      await earlyAgainAfter(s, recs, ev('start', 'u-after', 400, 1000));
     } finally {
       await s.close();
     }
