@@ -273,15 +273,15 @@ export class Connection implements Datapath {
     p.timer = this.opts.scheduler.schedule(() => {
       if (this.pending.get(xid) !== p) return;
       this.pending.delete(xid);
-      this.log.warn('request timed out', { dpid: this.dpidHex(), xid, request: p.what, timeout_ms: this.opts.requestTimeoutMs });
+      this.log.warn('request timed out', { dpid: this.dpidText(), xid, request: p.what, timeout_ms: this.opts.requestTimeoutMs });
       p.reject(new SwitchRequestError('SWITCH_ERR_TIMEOUT',
-        `${p.what} (xid ${xid}) to switch ${this.dpidHex()}: no reply within ${this.opts.requestTimeoutMs} ms`, this._dpid, xid));
+        `${p.what} (xid ${xid}) to switch ${this.dpidText()}: no reply within ${this.opts.requestTimeoutMs} ms`, this._dpid, xid));
     }, this.opts.requestTimeoutMs);
   }
 
   private assertOpen(): void {
     if (this.state === 'closed') {
-      throw new SwitchRequestError('SWITCH_ERR_DISCONNECTED', `switch ${this.dpidHex()} disconnected: ${this.closeReason ?? ''}`, this._dpid, undefined);
+      throw new SwitchRequestError('SWITCH_ERR_DISCONNECTED', `switch ${this.dpidText()} disconnected: ${this.closeReason ?? ''}`, this._dpid, undefined);
     }
   }
 
@@ -401,7 +401,7 @@ export class Connection implements Datapath {
       try {
         this.dispatch(msg, frame);
       } catch (e) {
-        this.log.error('internal error handling a switch message', { dpid: this.dpidHex(), type: msg.type, error: String(e) });
+        this.log.error('internal error handling a switch message', { dpid: this.dpidText(), type: msg.type, error: String(e) });
         this.shutdown(`internal error: ${e instanceof Error ? e.message : String(e)}`, 'end');
         return;
       }
@@ -416,7 +416,7 @@ export class Connection implements Datapath {
     const xid = hdrXid ?? (bytes.length >= 8 ? bytes.readUInt32BE(4) : 0);
     const errCode = code === 'OF_ERR_BAD_VERSION' ? OFPBRC_BAD_VERSION : OFPBRC_BAD_LEN;
     this.hooks.protocolError(code);
-    this.log.warn('malformed message from switch', { dpid: this.dpidHex(), code, error: message, bytes: bytes.subarray(0, 32).toString('hex') });
+    this.log.warn('malformed message from switch', { dpid: this.dpidText(), code, error: message, bytes: bytes.subarray(0, 32).toString('hex') });
     this.send({ type: 'ERROR', xid, err_type: OFPET_BAD_REQUEST, code: errCode, data: Buffer.from(bytes.subarray(0, ERROR_DATA_BYTES)) });
     this.shutdown(`malformed message from switch (${code}): ${message}`, 'end');
   }
@@ -446,7 +446,7 @@ export class Connection implements Datapath {
         if (this.state === 'ready' && this._dpid !== undefined) this.hooks.event({ type: 'flow-removed', dpid: this._dpid, msg });
         return;
       case 'HELLO':
-        this.log.debug('duplicate HELLO ignored', { dpid: this.dpidHex() });
+        this.log.debug('duplicate HELLO ignored', { dpid: this.dpidText() });
         return;
       default:
         break;
@@ -466,13 +466,13 @@ export class Connection implements Datapath {
     if (msg.type === 'OPAQUE' && msg.msg_type > OFPT_MAX_1_3) {
       // Spec 7.5.4.2: OFPBRC_BAD_TYPE for a message type not supported.
       this.hooks.protocolError('OF_ERR_BAD_TYPE');
-      this.log.warn('unknown message type from switch', { dpid: this.dpidHex(), msg_type: msg.msg_type });
+      this.log.warn('unknown message type from switch', { dpid: this.dpidText(), msg_type: msg.msg_type });
       this.send({ type: 'ERROR', xid: msg.xid, err_type: OFPET_BAD_REQUEST, code: OFPBRC_BAD_TYPE, data: Buffer.from(frame.subarray(0, ERROR_DATA_BYTES)) });
       this.shutdown(`unknown message type ${msg.msg_type} from switch`, 'end');
       return;
     }
     if (msg.type !== 'ECHO_REPLY' && msg.type !== 'PACKET_IN') {
-      this.log.debug('unsolicited message ignored', { dpid: this.dpidHex(), type: msg.type, xid: msg.xid });
+      this.log.debug('unsolicited message ignored', { dpid: this.dpidText(), type: msg.type, xid: msg.xid });
     }
   }
 
@@ -524,11 +524,11 @@ export class Connection implements Datapath {
       if (d?.type === 'MULTIPART_REPLY' && d.multipart === 'DESC') this._desc = d.body;
     } catch (e) {
       if (this.isClosed()) throw e;
-      this.log.warn('switch description unavailable', { dpid: this.dpidHex(), error: String(e) });
+      this.log.warn('switch description unavailable', { dpid: this.dpidText(), error: String(e) });
     }
     if (this.isClosed()) return;
     this.state = 'ready';
-    this.log.info('switch connected', { dpid: this.dpidHex(), ports: this._ports.size, n_tables: this._nTables });
+    this.log.info('switch connected', { dpid: this.dpidText(), ports: this._ports.size, n_tables: this._nTables });
     this.hooks.ready(this);
   }
 
@@ -542,7 +542,7 @@ export class Connection implements Datapath {
     this.hooks.switchError(info);
     const cause = this.batchXids.get(msg.xid)?.msg ?? this.recent.get(msg.xid);
     this.log.warn('switch error', {
-      dpid: this.dpidHex(), xid: msg.xid, error: `${info.typeName}/${info.codeName}`,
+      dpid: this.dpidText(), xid: msg.xid, error: `${info.typeName}/${info.codeName}`,
       cause: cause ? describe(cause) : 'unknown (not among recently sent messages)',
     });
     // Every OFPT_ERROR of a connected switch is an event, also those that reject a request.
@@ -562,7 +562,7 @@ export class Connection implements Datapath {
 
   private rejection(info: SwitchErrorInfo, xid: number, cause: OfMessage | undefined): SwitchRequestError {
     return new SwitchRequestError('SWITCH_ERR_REJECTED',
-      `switch ${this.dpidHex()} rejected ${cause ? describe(cause) : `xid ${xid}`}: ${info.typeName}/${info.codeName}`, this._dpid, xid, info);
+      `switch ${this.dpidText()} rejected ${cause ? describe(cause) : `xid ${xid}`}: ${info.typeName}/${info.codeName}`, this._dpid, xid, info);
   }
 
   // -------------------------------------------------------------------------
@@ -593,7 +593,7 @@ export class Connection implements Datapath {
     this.echoSub?.unsubscribe();
     this.helloTimer?.unsubscribe();
     this.stallTimer?.unsubscribe();
-    const err = new SwitchRequestError('SWITCH_ERR_DISCONNECTED', `switch ${this.dpidHex()} disconnected: ${reason}`, this._dpid, undefined);
+    const err = new SwitchRequestError('SWITCH_ERR_DISCONNECTED', `switch ${this.dpidText()} disconnected: ${reason}`, this._dpid, undefined);
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) {
@@ -603,8 +603,8 @@ export class Connection implements Datapath {
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w.reject(err);
-    if (wasReady) this.log.warn('switch connection closed', { dpid: this.dpidHex(), reason });
-    else this.log.info('switch connection closed', { dpid: this.dpidHex(), reason });
+    if (wasReady) this.log.warn('switch connection closed', { dpid: this.dpidText(), reason });
+    else this.log.info('switch connection closed', { dpid: this.dpidText(), reason });
     if (how === 'end' && !this.socket.destroyed) {
       if (this.queue.length > 0) this.socket.write(Buffer.concat(this.queue));
       this.queue.length = 0;
@@ -625,7 +625,7 @@ export class Connection implements Datapath {
     return this.state === 'closed';
   }
 
-  private dpidHex(): string {
+  private dpidText(): string {
     return this._dpid === undefined ? '(handshake)' : dpidHex(this._dpid);
   }
 }
@@ -640,7 +640,6 @@ function statsFilter(f: FlowFilter): { table_id: number; out_port: number; out_g
     match: f.match ?? [],
   };
 }
-
 
 const FLOW_MOD_COMMANDS = ['add', 'modify', 'modify_strict', 'delete', 'delete_strict'];
 
