@@ -209,6 +209,17 @@ function spread(before: Map<number, number>, after: Map<number, number>): string
   return `${n}: ${[0.001, 0.002, 0.005].map(within).join(', ')}`;
 }
 
+/** op25b_store_commits_total by `on` (event-loop, writer-thread). */
+async function commitsWhere(): Promise<Map<string, number>> {
+  const c = registry.getSingleMetric('op25b_store_commits_total') as Counter | undefined;
+  return new Map(((c ? await c.get() : undefined)?.values ?? []).map((v) => [String(v.labels.on), v.value]));
+}
+
+function commitsSince(a: Map<string, number>, b: Map<string, number>): string {
+  const d = (k: string): number => (b.get(k) ?? 0) - (a.get(k) ?? 0);
+  return `commits on the event loop ${d('event-loop')}, in the writer thread ${d('writer-thread')}`;
+}
+
 interface SampleNode {
   callFrame: { functionName: string; url: string };
   selfSize: number;
@@ -221,17 +232,6 @@ interface SampleNode {
  * handleDatagram (no sockets), two at a time. Unlike times, this figure does
  * not move with the machine's load: the one to compare for GC work.
  */
-/** op25b_store_commits_total by `on` (event-loop, writer-thread). */
-async function commitsWhere(): Promise<Map<string, number>> {
-  const c = registry.getSingleMetric('op25b_store_commits_total') as Counter | undefined;
-  return new Map(((c ? await c.get() : undefined)?.values ?? []).map((v) => [String(v.labels.on), v.value]));
-}
-
-function commitsSince(a: Map<string, number>, b: Map<string, number>): string {
-  const d = (k: string): number => (b.get(k) ?? 0) - (a.get(k) ?? 0);
-  return `commits on the event loop ${d('event-loop')}, in the writer thread ${d('writer-thread')}`;
-}
-
 async function allocationPerRequest(server: AccountingServer, port: number): Promise<string> {
   const n = 3000;
   const packets = templates('alloc', n).map((t, i) => {
@@ -272,9 +272,10 @@ async function allocationPerRequest(server: AccountingServer, port: number): Pro
  * echoes it: two wake-ups, as main -> writer thread -> main), the paced
  * generator itself against a UDP echo (what the client side adds), and a
  * one-event commit's worth of disk work (11 pages of 4 KiB overwritten, then
- * fsync) in the store's directory. An accounting request crosses four
- * wake-ups (generator -> server, main -> writer, writer -> main, server ->
- * generator) and one fsync, so the tails of these bound its p99 from below.
+ * fsync) in the store's directory. An accounting request crosses two
+ * wake-ups (generator -> server -> generator), two more when its batch goes to
+ * the writer thread (main -> writer -> main), and one fsync, so the tails of
+ * these bound its p99 from below.
  */
 async function platformFloor(dir: string, n = 3000): Promise<string> {
   const q = (a: number[], p: number): string => (pct(a, p) ?? 0).toFixed(2);
