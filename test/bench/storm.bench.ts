@@ -28,6 +28,10 @@
  * Run: npm run bench storm   (as root, OVS running). Knobs:
  *   RC_STORM_N=10000, RC_STORM_RATES=1000,full   one size, chosen rates
  *   RC_STORM_QUICK=1 (N=1,000, with RSS), RC_STORM_ONLY=1 (storms only)
+ *   RC_STORM_FLOOR=1      only the floor's storms (./storm-floor.ts in the
+ *                         controller's place: OVS, monitor and generator
+ *                         with no controller work); a plain run prints them
+ *                         after the controller's, for the largest N
  *   RC_STORM_WARM=10000   the controller first takes that many Starts at the
  *                         same rate on other ports, unmeasured (a controller
  *                         that has run, not its first seconds)
@@ -108,11 +112,12 @@ async function freePort(kind: 'tcp' | 'udp'): Promise<number> {
  * the switch got its table-miss flow (the OpenFlow sync finished; RADIUS
  * listens before that line is reached).
  */
-async function startController(cfg: string): Promise<Ctl> {
+async function startController(cfg: string, floor: boolean): Promise<Ctl> {
   const env = { ...process.env };
   delete env.OP25B_TEST;
   const prof = [...(process.env.RC_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RC_CPU_PROF}`] : []), ...(process.env.RC_NODE_FLAGS ? process.env.RC_NODE_FLAGS.split(' ') : []), ...(PERF ? ['--perf-basic-prof'] : [])];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'start', '--config', cfg], {
+  const argv = floor ? [join(__dirname, 'storm-floor.ts'), cfg] : [join(ROOT, 'src/cli/main.ts'), 'start', '--config', cfg];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', ...argv], {
     cwd: ROOT, env, stdio: ['ignore', process.env.RC_STDOUT ? openSync(process.env.RC_STDOUT, 'w') : 'ignore', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
@@ -202,15 +207,15 @@ interface RunResult {
 
 interface Rig { tmp: string; ctl: Ctl; mon: Monitor }
 
-/** A fresh bridge, the controller on it (synced) and the flow monitor. */
-async function openRig(logLevel: string): Promise<Rig> {
+/** A fresh bridge, the controller (or the floor, ./storm-floor.ts) on it (synced) and the flow monitor. */
+async function openRig(logLevel: string, floor: boolean): Promise<Rig> {
   const tmp = mkdtempSync(join(tmpdir(), 'rc-storm-'));
   const cfg = join(tmp, 'config.yaml');
   writeFileSync(cfg, configText(join(tmp, 'data'), logLevel, await freePort('tcp'), await freePort('udp')));
   sh('ovs-vsctl', ['--may-exist', 'add-br', BR, '--', 'set', 'bridge', BR, 'datapath_type=netdev', 'protocols=OpenFlow13',
     'fail-mode=secure', `other-config:datapath-id=${DPID.toString(16).padStart(16, '0')}`]);
   sh('ovs-ofctl', ['-O', 'OpenFlow13', 'del-flows', BR]);
-  const ctl = await startController(cfg);
+  const ctl = await startController(cfg, floor);
   const mon = new Monitor();
   await sleep(500);
   return { tmp, ctl, mon };
@@ -235,12 +240,12 @@ const WARM_PORT_BASE = 30_001;
  * figures are those of a controller that has run, not of its first seconds
  * (V8 compiles the hot path while they run).
  */
-async function storm(label: string, n: number, rate: number | 'full', portBase: number, logLevel = 'info', warm = 0): Promise<RunResult> {
+async function storm(label: string, n: number, rate: number | 'full', portBase: number, logLevel = 'info', warm = 0, floor = false): Promise<RunResult> {
   // The config's subscriber ports are 1-60000: measured storms below the warm-up's, the warm-up's below 60001.
   if (portBase + n > WARM_PORT_BASE || WARM_PORT_BASE + warm > 60_001) {
     throw new Error(`storm: N=${n} (at most ${WARM_PORT_BASE - portBase}) and RC_STORM_WARM=${warm} (at most ${60_001 - WARM_PORT_BASE}) must fit the subscriber ports 1-60000`);
   }
-  const rig = await openRig(logLevel);
+  const rig = await openRig(logLevel, floor);
   try {
     if (warm > 0) await load(rig, `${label}-warm-up`, warm, rate, WARM_PORT_BASE, false);
     return await load(rig, label, n, rate, portBase, PERF);
@@ -530,19 +535,31 @@ export async function run(): Promise<void> {
   try { sh('ovs-vsctl', ['--timeout=5', 'show']); } catch { process.stdout.write('skipped: Open vSwitch not running\n'); return; }
   const quick = process.env.RC_STORM_QUICK === '1';
   const sizes = process.env.RC_STORM_N ? [Number(process.env.RC_STORM_N)] : quick ? [1000] : [1000, 10000];
+  const rates = process.env.RC_STORM_RATES ? process.env.RC_STORM_RATES.split(',').map((x) => (x === 'full' ? 'full' as const : Number(x))) : [1000, 'full' as const];
+  const warm = Number(process.env.RC_STORM_WARM ?? 0);
+  const floorOnly = process.env.RC_STORM_FLOOR === '1';
   const results: RunResult[] = [];
-  let base = 1;
-  for (const n of sizes) {
-    const rates = process.env.RC_STORM_RATES ? process.env.RC_STORM_RATES.split(',').map((x) => (x === 'full' ? 'full' as const : Number(x))) : [1000, 'full' as const];
-    for (const rate of rates) {
-      const r = await storm(`start-storm`, n, rate, base, 'info', Number(process.env.RC_STORM_WARM ?? 0));
-      base = 1; // each run uses a fresh bridge and controller
-      process.stdout.write(row(r) + '\n');
-      results.push(r);
+  if (!floorOnly) {
+    for (const n of sizes) {
+      for (const rate of rates) {
+        // Each run uses a fresh bridge and controller.
+        const r = await storm(`start-storm`, n, rate, 1, 'info', warm);
+        process.stdout.write(row(r) + '\n');
+        results.push(r);
+      }
     }
   }
+  // The floor: the same storms with ./storm-floor.ts in the controller's place (no controller work).
+  const floors = new Map<number | 'full', RunResult>();
+  if (floorOnly || !quick) {
+    for (const rate of rates) {
+      const r = await storm('floor (no ctl work)', sizes[sizes.length - 1] as number, rate, 1, 'info', warm, true);
+      process.stdout.write(row(r) + '\n');
+      floors.set(rate, r);
+    }
+  }
+  if (floorOnly || process.env.RC_STORM_ONLY === '1') return;
   // Where the time goes: the same full-speed storm with log level warn (no per-event log lines).
-  if (process.env.RC_STORM_ONLY === '1') return;
   if (!quick) {
     const r = await storm('full, log level warn', sizes[sizes.length - 1] as number, 'full', 1, 'warn');
     process.stdout.write(row(r) + '\n');
@@ -566,8 +583,14 @@ export async function run(): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
   process.stdout.write(`switch alone: ovs-ofctl add-flows of ${lines.length} flows (${n} ports x 5): ${sec.toFixed(2)} s = ${(lines.length / sec).toFixed(0)} flow-mods/s = ${(n / sec).toFixed(0)} Starts/s equivalent\n`);
   for (const r of results) {
-    if (r.rate === 1000) process.stdout.write(`goal p99 < 5 ms at 1,000/s, N=${r.n}: ${r.flowP99 < 5 ? 'met' : 'NOT met'} (p99 ${r.flowP99.toFixed(0)} ms)\n`);
-    else process.stdout.write(`goal >= 10,000 Starts/s sustained at full speed, N=${r.n}: ${r.sustained >= 10000 ? 'met' : 'NOT met'} (${r.sustained.toFixed(0)}/s)\n`);
+    const f = r.n === floors.get(r.rate)?.n ? floors.get(r.rate) : undefined;
+    if (r.rate === 1000) {
+      process.stdout.write(`goal p99 < 5 ms at 1,000/s, N=${r.n}: ${r.flowP99 < 5 ? 'met' : 'NOT met'} (p99 ${r.flowP99.toFixed(0)} ms` +
+        `${f ? `; the floor, no controller work: p99 ${f.flowP99.toFixed(0)} ms` : ''})\n`);
+    } else {
+      process.stdout.write(`goal >= 10,000 Starts/s sustained at full speed, N=${r.n}: ${r.sustained >= 10000 ? 'met' : 'NOT met'} (${r.sustained.toFixed(0)}/s` +
+        `${f ? `; the floor, no controller work: ${f.sustained.toFixed(0)}/s` : ''})\n`);
+    }
   }
   process.stdout.write((await coreCost()) + '\n');
   await measureRss();
