@@ -321,10 +321,25 @@ export type JobOutcome = { ok: true; value: unknown } | { ok: false; error: unkn
 export class SqliteWriter {
   private readonly stmt: ReturnType<typeof prepare>;
   private readonly savepoint: (f: () => unknown) => unknown;
+  /** One transaction over a batch (made once: better-sqlite3 builds a wrapper per db.transaction call). */
+  private readonly batchTx: (jobs: WriteJob[], savepoints: boolean, outcomes: JobOutcome[]) => void;
 
   constructor(private readonly db: Database.Database) {
     this.stmt = prepare(db);
     this.savepoint = db.transaction((f: () => unknown) => f());
+    this.batchTx = db.transaction((jobs: WriteJob[], savepoints: boolean, outcomes: JobOutcome[]) => {
+      for (const j of jobs) {
+        if (!savepoints) {
+          outcomes.push({ ok: true, value: this.run(j) });
+          continue;
+        }
+        try {
+          outcomes.push({ ok: true, value: this.savepoint(() => this.run(j)) });
+        } catch (e) {
+          outcomes.push({ ok: false, error: e });
+        }
+      }
+    });
   }
 
   run(job: WriteJob): unknown {
@@ -351,19 +366,7 @@ export class SqliteWriter {
 
   private commit(jobs: WriteJob[], savepoints: boolean): JobOutcome[] {
     const outcomes: JobOutcome[] = [];
-    this.db.transaction(() => {
-      for (const j of jobs) {
-        if (!savepoints) {
-          outcomes.push({ ok: true, value: this.run(j) });
-          continue;
-        }
-        try {
-          outcomes.push({ ok: true, value: this.savepoint(() => this.run(j)) });
-        } catch (e) {
-          outcomes.push({ ok: false, error: e });
-        }
-      }
-    })();
+    this.batchTx(jobs, savepoints, outcomes);
     return outcomes;
   }
 
