@@ -8,7 +8,8 @@
  *   main -> worker  { type: 'jobs', ids: number[], jobs: WriteJob[], checkpoint? } | { type: 'close' }
  *                   (checkpoint: after committing, a PASSIVE checkpoint before answering, for the
  *                   commits the main thread made itself; it does not commit while this is in flight)
- *   worker -> main  { type: 'done', batch, seconds, results: { id, ok, value?, error? }[] }   (seconds: the commit's, without a checkpoint)
+ *   worker -> main  { type: 'done', batch, seconds, checkpointSeconds?, results: { id, ok, value?, error? }[] }
+ *                   (seconds: the commit's, without the checkpoint; checkpointSeconds: the checkpoint's, when one ran)
  *                   { type: 'failed', ids, error }   (the commit itself failed)
  *                   { type: 'closed' }
  */
@@ -18,7 +19,7 @@ import { openDatabase, SqliteWriter, type WriteJob } from './sqlite-db';
 
 export type ToWorker = { type: 'jobs'; ids: number[]; jobs: WriteJob[]; checkpoint?: boolean } | { type: 'close' };
 export type FromWorker =
-  | { type: 'done'; batch: number; seconds: number; results: { id: number; ok: boolean; value?: unknown; error?: unknown }[] }
+  | { type: 'done'; batch: number; seconds: number; checkpointSeconds?: number; results: { id: number; ok: boolean; value?: unknown; error?: unknown }[] }
   | { type: 'failed'; ids: number[]; error: unknown }
   | { type: 'closed' };
 
@@ -48,14 +49,17 @@ function main(): void {
         const t0 = performance.now();
         const out = writer.commitBatch(batch);
         const seconds = (performance.now() - t0) / 1000;
+        let checkpointSeconds: number | undefined;
         if (checkpoint && jobs.length === 0) {
           checkpoint = false;
           // Before the answer: until main has it, main commits nothing, so the checkpoint
           // completes and the next write restarts the log from its beginning.
+          const c0 = performance.now();
           try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* SQLite's own checkpoints catch up */ }
+          checkpointSeconds = (performance.now() - c0) / 1000;
         }
         send({
-          type: 'done', batch: n, seconds,
+          type: 'done', batch: n, seconds, ...(checkpointSeconds === undefined ? {} : { checkpointSeconds }),
           results: out.map((o, i) => (o.ok ? { id: batchIds[i] ?? -1, ok: true, value: o.value } : { id: batchIds[i] ?? -1, ok: false, error: o.error })),
         });
       } catch (e) {

@@ -75,6 +75,8 @@ const batchSize = histogram('op25b_store_commit_batch_size', 'Writes per group c
 const commitsTotal = counter('op25b_store_commits_total', 'Group commits, by the thread that ran them: the event loop (the writer thread was idle and the batch small) or the writer thread', ['on']);
 const commitSeconds = histogram('op25b_store_commit_seconds', 'Duration of one group commit (its statements and the fsync of the write-ahead log)', [],
   [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1]);
+const checkpointSeconds = histogram('op25b_store_checkpoint_seconds', 'Duration of one checkpoint of the write-ahead log by the writer thread (after a commit, before its answer)', [],
+  [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1]);
 
 export interface SqliteStoreOptions extends StoreOptions {
   /** 'inline' (default): commits in the calling thread; 'thread': in a worker thread. */
@@ -114,6 +116,20 @@ export interface SqliteStoreOptions extends StoreOptions {
   inlineTypicalMs?: number;
   /** Clock in ms for commit durations and the back-off (default performance.now). */
   now?: () => number;
+  /** Told of every group commit once it is durable, on the calling thread (for diagnostics: the RADIUS bench's tail attribution). */
+  onCommit?: (c: CommitRecord) => void;
+}
+
+/** One group commit, as SqliteStoreOptions.onCommit sees it. */
+export interface CommitRecord {
+  on: 'event-loop' | 'writer-thread';
+  /** now() when the calling thread learnt the commit was durable. */
+  at: number;
+  /** The commit's own duration (statements and fsync), ms. */
+  ms: number;
+  writes: number;
+  /** Writer thread: the checkpoint that ran after the commit and before its answer, ms. */
+  checkpointMs?: number;
 }
 
 interface Pending {
@@ -201,6 +217,7 @@ export class SqliteStore implements Store {
   private typicalCommitMs = 0;
   private inlineCommits = 0;
   private readonly now: () => number;
+  private readonly onCommit: ((c: CommitRecord) => void) | undefined;
   /** The next batch goes to the writer thread, which checkpoints after it (see CHECKPOINT_EVERY). */
   private checkpointDue = false;
   private readonly maxBatch: number;
@@ -235,6 +252,7 @@ export class SqliteStore implements Store {
     this.inlineBackoffMs = opts.inlineBackoffMs ?? 1000;
     this.inlineTypicalMs = opts.inlineTypicalMs ?? 4;
     this.now = opts.now ?? (() => performance.now());
+    this.onCommit = opts.onCommit;
     this.db = openDatabase(this.file);
     this.reader = new SqliteReader(this.db);
     if (opts.writer !== 'thread') {
@@ -275,6 +293,9 @@ export class SqliteStore implements Store {
       if (m.batch <= this.inlineWhenIdle) this.noteCommit(m.seconds * 1000);
       batchSize.observe(m.batch);
       commitSeconds.observe(m.seconds);
+      if (m.checkpointSeconds !== undefined) checkpointSeconds.observe(m.checkpointSeconds);
+      this.onCommit?.({ on: 'writer-thread', at: this.now(), ms: m.seconds * 1000, writes: m.batch,
+        ...(m.checkpointSeconds === undefined ? {} : { checkpointMs: m.checkpointSeconds * 1000 }) });
       for (const r of m.results) {
         const p = this.inWorker.get(r.id);
         if (!p) continue;
@@ -386,6 +407,7 @@ export class SqliteStore implements Store {
     commitSeconds.observe(ms / 1000);
     batchSize.observe(batch.length);
     commitsTotal.inc({ on: 'event-loop' });
+    this.onCommit?.({ on: 'event-loop', at: this.now(), ms, writes: batch.length });
     batch.forEach((p, i) => {
       const o = out[i];
       if (o?.ok) p.resolve(o.value);

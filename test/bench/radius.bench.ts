@@ -33,6 +33,7 @@ import * as dgram from 'dgram';
 import { AccountingServer } from '../../src/radius/accounting';
 import { encodePacket } from '../../src/radius/codec';
 import type { Store } from '../../src/store/types';
+import type { CommitRecord } from '../../src/store/sqlite';
 import type { Counter, Histogram } from 'prom-client';
 import { registry } from '../../src/metrics';
 
@@ -49,6 +50,9 @@ const { port, secret, mode, total, rate, concurrency, sockets: nsock } = workerD
 const templates = workerData.templates.map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength));
 const ZERO = Buffer.alloc(16);
 const lat = [];
+// With workerData.trace: per request [authenticator hex, sent, answered] in wall-clock ms (timeOrigin + now, as the server's).
+const trace = [];
+const traceAt = []; // per socket: Map id -> index in trace
 let sent = 0, done = 0, t0 = 0;
 const socks = [];
 const pending = []; // per socket: Map id -> send time
@@ -66,6 +70,7 @@ function sendOne(s) {
   buf[1] = id;
   sign(buf);
   p.set(id, process.hrtime.bigint());
+  if (workerData.trace) { traceAt[s].set(id, trace.length); trace.push([buf.toString('hex', 4, 20), performance.timeOrigin + performance.now(), 0]); }
   sent++;
   socks[s].sock.send(buf, port, '127.0.0.1');
   return true;
@@ -76,13 +81,14 @@ function finish() {
   finished = true;
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   for (const s of socks) s.sock.close();
-  const cpu = process.cpuUsage(cpu0); process.send({ cpuUs: cpu.user + cpu.system, sent, done, elapsed, lat }, () => process.exit(0));
+  const cpu = process.cpuUsage(cpu0); process.send({ cpuUs: cpu.user + cpu.system, sent, done, elapsed, lat, trace }, () => process.exit(0));
 }
 let ready = 0;
 for (let i = 0; i < nsock; i++) {
   const sock = dgram.createSocket('udp4');
   const idx = i;
   pending.push(new Map());
+  traceAt.push(new Map());
   socks.push({ sock, nextId: 0 });
   sock.on('message', (msg) => {
     const id = msg[1];
@@ -90,6 +96,7 @@ for (let i = 0; i < nsock; i++) {
     if (st === undefined) return;
     pending[idx].delete(id);
     lat.push(Number(process.hrtime.bigint() - st) / 1e6);
+    if (workerData.trace) trace[traceAt[idx].get(id)][2] = performance.timeOrigin + performance.now();
     done++;
     if (mode === 'closed' && sent < total) sendOne(idx);
     if (done >= total) finish();
@@ -132,6 +139,8 @@ interface GenResult {
   done: number;
   elapsed: number;
   lat: number[];
+  /** With `trace: true`: per request [authenticator hex, sent, answered (0: never)], wall-clock ms. */
+  trace: [string, number, number][];
 }
 
 /** The load generator in its own process (its own CPU time, heap and GC, apart from the server's). */
@@ -166,7 +175,7 @@ function templates(run: string, n: number): Buffer[] {
   return out;
 }
 
-async function openStore(dir: string): Promise<{ store: Store; kind: string }> {
+async function openStore(dir: string, onCommit?: (c: CommitRecord) => void): Promise<{ store: Store; kind: string }> {
   if (process.env.OP25B_BENCH_RADIUS_STORE === 'memory') {
     const { MemoryStore } = await import('../radius/support/memory-store');
     const m = new MemoryStore();
@@ -180,7 +189,7 @@ async function openStore(dir: string): Promise<{ store: Store; kind: string }> {
     const writer: 'inline' | 'thread' = process.env.OP25B_BENCH_RADIUS_WRITER === 'inline' ? 'inline' : 'thread';
     const { SqliteStore } = await import('../../src/store/sqlite');
     const iwi = process.env.OP25B_BENCH_RADIUS_INLINE_WHEN_IDLE;
-    const opts = iwi !== undefined ? { writer, inlineWhenIdle: Number(iwi) } : { writer };
+    const opts = { writer, onCommit, ...(iwi !== undefined ? { inlineWhenIdle: Number(iwi) } : {}) };
     return { store: new SqliteStore(dir, opts), kind: `SqliteStore (embedded SQLite, WAL, synchronous=FULL, group commit, ${writer} writer${iwi !== undefined ? `, inline when idle ${iwi}` : ''})` };
   } catch (e) {
     const { MemoryStore } = await import('../radius/support/memory-store');
@@ -264,6 +273,49 @@ async function allocationPerRequest(server: AccountingServer, port: number): Pro
   walk(profile.head);
   const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([w, b]) => `${w} ${(b / n).toFixed(0)} B`).join(', ');
   return `main-thread allocation per accounting request (sampled, collected objects included): ${(total / n / 1024).toFixed(2)} KB; most from ${top}\n`;
+}
+
+/**
+ * Where the paced phase's slowest 1% at the generator spent their time, and
+ * what they ran into. Each request's time splits into before the server read
+ * it (the generator's send, loopback, and the datagram waiting in the socket
+ * while the event loop was busy), in the server (decode to answer, with the
+ * durable commit) and after (the answer back to the generator). A request
+ * ran into a commit or a GC pause that overlapped it between its send and its
+ * answer: a commit on the event loop over 2 ms (the fsync's tail: nothing else
+ * runs on the loop meanwhile), any commit in the writer thread (two thread
+ * hand-offs; some with a checkpoint), a GC pause of the server's main thread.
+ */
+function tailAttribution(trace: [string, number, number][], seen: Map<string, [number, number]>, commits: CommitRecord[], gc: [number, number][]): string {
+  const rows: { total: number; before: number; inServer: number; after: number; sent: number; answered: number }[] = [];
+  for (const [auth, sent, received] of trace) {
+    const sv = seen.get(auth);
+    if (!sv || received === 0) continue;
+    rows.push({ total: received - sent, before: sv[0] - sent, inServer: sv[1] - sv[0], after: received - sv[1], sent, answered: sv[1] });
+  }
+  if (rows.length === 0) return 'tail attribution: no traced requests\n';
+  rows.sort((a, b) => a.total - b.total);
+  const worst = rows.slice(Math.floor(rows.length * 0.99));
+  // Commits as [start, end] on the wall clock (commit records carry performance.now() times).
+  const wall = (t: number): number => performance.timeOrigin + t;
+  const slowLoop = commits.filter((c) => c.on === 'event-loop' && c.ms > 2).map((c) => [wall(c.at - c.ms), wall(c.at)] as const);
+  const thread = commits.filter((c) => c.on === 'writer-thread').map((c) => [wall(c.at - c.ms - (c.checkpointMs ?? 0)), wall(c.at), c.checkpointMs !== undefined] as const);
+  const hits = (spans: readonly (readonly [number, number, ...unknown[]])[], a: number, b: number): boolean => spans.some((x) => x[1] >= a && x[0] <= b);
+  let loop = 0; let thr = 0; let thrCk = 0; let gcs = 0; let none = 0;
+  for (const r of worst) {
+    const l = hits(slowLoop, r.sent, r.answered);
+    const t = thread.filter((x) => x[1] >= r.sent && x[0] <= r.answered);
+    const g = hits(gc, r.sent, r.answered);
+    if (l) loop++;
+    if (t.length > 0) thr++;
+    if (t.some((x) => x[2])) thrCk++;
+    if (g) gcs++;
+    if (!l && t.length === 0 && !g) none++;
+  }
+  const med = (f: (r: (typeof worst)[number]) => number): string => pct(worst.map(f).sort((a, b) => a - b), 0.5).toFixed(2);
+  return `  the slowest 1% (${worst.length} requests, ${(worst[0]?.total ?? 0).toFixed(2)} ms and over), median split: before the server read them ${med((r) => r.before)} ms, ` +
+    `in the server ${med((r) => r.inServer)} ms, the answer back ${med((r) => r.after)} ms; they overlapped a commit on the event loop over 2 ms: ${loop}, ` +
+    `a commit in the writer thread: ${thr} (${thrCk} with a checkpoint), a GC pause: ${gcs}, none of these: ${none}\n`;
 }
 
 /**
@@ -372,7 +424,10 @@ async function durableEcho(dir: string, n: number): Promise<number[]> {
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'op25b-radius-bench-'));
-  const { store, kind } = await openStore(dir);
+  // Commits, for the paced phase's tail attribution (collected only while `tracing`).
+  const commits: CommitRecord[] = [];
+  let tracing = false;
+  const { store, kind } = await openStore(dir, (c) => { if (tracing) commits.push(c); });
   const server = new AccountingServer({
     store, name: 'bench', host: '127.0.0.1', port: 0, mapping: { rules: [{ kind: 'nas-port', dpid: '1' }] },
     clients: [{ address: '127.0.0.1', secret: SECRET }],
@@ -423,10 +478,12 @@ export async function run(): Promise<void> {
     const n = Number(process.env.OP25B_BENCH_RADIUS_PACED ?? 10_000);
     const pacedTemplates = templates('paced', n);
     const gcPauses: number[] = [];
+    const gcSpans: [number, number][] = [];
     let majorGc = 0;
     const gcObs = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         gcPauses.push(e.duration);
+        gcSpans.push([performance.timeOrigin + e.startTime, performance.timeOrigin + e.startTime + e.duration]);
         if (((e as { detail?: { kind?: number } }).detail?.kind ?? 0) & constants.NODE_PERFORMANCE_GC_MAJOR) majorGc++;
       }
     });
@@ -436,7 +493,17 @@ export async function run(): Promise<void> {
     const answers0 = await buckets('op25b_radius_answer_seconds');
     const commits0 = await buckets('op25b_store_commit_seconds');
     const where0 = await commitsWhere();
-    const paced = await generate({ port, secret: SECRET, templates: pacedTemplates, mode: 'open', total: n, rate, sockets: 4 });
+    // Each request's arrival and answer on the server, by its Request Authenticator (wall-clock ms, as the generator's trace).
+    const seen = new Map<string, [number, number]>();
+    const handle = server.handleDatagram.bind(server);
+    server.handleDatagram = (m, p) => {
+      const a = performance.timeOrigin + performance.now();
+      return handle(m, p).then((reply) => { seen.set(m.toString('hex', 4, 20), [a, performance.timeOrigin + performance.now()]); return reply; });
+    };
+    tracing = true;
+    const paced = await generate({ port, secret: SECRET, templates: pacedTemplates, mode: 'open', total: n, rate, sockets: 4, trace: true });
+    tracing = false;
+    server.handleDatagram = handle;
     loopDelay.disable();
     gcObs.disconnect();
     const pl = paced.lat.sort((a, b) => a - b);
@@ -448,6 +515,7 @@ export async function run(): Promise<void> {
       `GC pauses: ${gcSorted.length} (${majorGc} major), total ${gcSorted.reduce((a, b) => a + b, 0).toFixed(1)} ms, max ${(gcSorted.at(-1) ?? 0).toFixed(2)} ms\n` +
       `  server side, from the product's own histograms: answers (arrival to Accounting-Response) ${spread(answers0, await buckets('op25b_radius_answer_seconds'))}\n` +
       `  store group commits (statements + WAL fsync) ${spread(commits0, await buckets('op25b_store_commit_seconds'))}; ${commitsSince(where0, await commitsWhere())}\n`);
+    process.stdout.write(tailAttribution(paced.trace, seen, commits, gcSpans));
     process.stdout.write(await platformFloor(dir));
     process.stdout.write(await allocationPerRequest(server, port));
     process.stdout.write(`ratios: throughput ${(rps / 10_000).toFixed(2)}x of the 10,000 req/s goal; p99 at 1,000 req/s ${(p99 / 5).toFixed(2)}x of the 5 ms budget (< 1 is good)\n`);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, existsSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import Database from 'better-sqlite3';
-import { SqliteStore, SQLITE_FILE_NAME, SQLITE_SCHEMA_VERSION, type SqliteStoreOptions } from '../../src/store/sqlite';
+import { SqliteStore, SQLITE_FILE_NAME, SQLITE_SCHEMA_VERSION, type CommitRecord, type SqliteStoreOptions } from '../../src/store/sqlite';
 import { openStore } from '../../src/store/index';
 import type { ApplyResult, Store } from '../../src/store/types';
 import type { SubscriberEvent } from '../../src/radius/events';
@@ -352,6 +352,35 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
       // 1,000 commits of ~14 pages each would be a 57 MB log; checkpoints let SQLite reuse it from the start.
       const wal = statSync(`${s.file}-wal`).size;
       assert.ok(wal < 20 * 2 ** 20, `write-ahead log ${wal} bytes`);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('onCommit is told of every commit once durable: where it ran, its writes, and the writer thread\'s checkpoint', async () => {
+    const seen: CommitRecord[] = [];
+    const hist = registry.getSingleMetric('op25b_store_checkpoint_seconds') as Histogram;
+    const checkpoints = async (): Promise<number> => (await hist.get()).values.find((v) => v.metricName === 'op25b_store_checkpoint_seconds_count')?.value ?? 0;
+    const k0 = await checkpoints();
+    const s = new SqliteStore(dir, { writer: 'thread', onCommit: (c) => seen.push(c) });
+    try {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => s.recordEvent(start(`up${i}`, 1000 + i, 1000))));
+      assert.deepEqual(seen.map((c) => [c.on, c.writes]), [['writer-thread', 20]], 'a burst: one commit in the thread');
+      let durableBeforeTold = 0;
+      for (let i = 0; i < 257; i++) {
+        const n = seen.length;
+        await s.recordEvent(start(`w${i}`, 1 + i, 1000));
+        if (seen.length !== n + 1) durableBeforeTold++;
+      }
+      assert.equal(durableBeforeTold, 0, 'each recordEvent resolved after its commit was told');
+      const loop = seen.filter((c) => c.on === 'event-loop');
+      assert.equal(loop.length, 256);
+      assert.ok(loop.every((c) => c.writes === 1 && c.ms >= 0 && c.checkpointMs === undefined));
+      const last = seen.at(-1) as CommitRecord;
+      assert.equal(last.on, 'writer-thread', 'the 257th goes to the thread');
+      assert.equal(typeof last.checkpointMs, 'number', 'with its checkpoint timed');
+      assert.ok(seen.every((c, i) => i === 0 || c.at >= (seen[i - 1] as CommitRecord).at), 'told in order');
+      assert.equal(await checkpoints() - k0, 1, 'op25b_store_checkpoint_seconds counts it');
     } finally {
       await s.close();
     }
