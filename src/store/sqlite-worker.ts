@@ -5,11 +5,11 @@
  * and form the next batch.
  *
  * Protocol (structured clone; bigint dpids cross as they are):
- *   main -> worker  { type: 'jobs', ids: number[], jobs: WriteJob[], checkpoint? } | { type: 'close' }
- *                   (checkpoint: after committing, a PASSIVE checkpoint before answering, for the
- *                   commits the main thread made itself; it does not commit while this is in flight)
- *   worker -> main  { type: 'done', batch, seconds, checkpointSeconds?, results: { id, ok, value?, error? }[] }
- *                   (seconds: the commit's, without the checkpoint; checkpointSeconds: the checkpoint's, when one ran)
+ *   main -> worker  { type: 'jobs', ids: number[], jobs: WriteJob[] } | { type: 'checkpoint' } | { type: 'close' }
+ *                   (checkpoint: a PASSIVE checkpoint of the write-ahead log, after any jobs queued
+ *                   before it, for the commits the main thread makes itself; they go on meanwhile)
+ *   worker -> main  { type: 'done', batch, seconds, results: { id, ok, value?, error? }[] }   (seconds: the commit's)
+ *                   { type: 'checkpointed', seconds }
  *                   { type: 'failed', ids, error }   (the commit itself failed)
  *                   { type: 'closed' }
  */
@@ -17,9 +17,10 @@ import { performance } from 'perf_hooks';
 import { parentPort, workerData } from 'worker_threads';
 import { openDatabase, SqliteWriter, type WriteJob } from './sqlite-db';
 
-export type ToWorker = { type: 'jobs'; ids: number[]; jobs: WriteJob[]; checkpoint?: boolean } | { type: 'close' };
+export type ToWorker = { type: 'jobs'; ids: number[]; jobs: WriteJob[] } | { type: 'checkpoint' } | { type: 'close' };
 export type FromWorker =
-  | { type: 'done'; batch: number; seconds: number; checkpointSeconds?: number; results: { id: number; ok: boolean; value?: unknown; error?: unknown }[] }
+  | { type: 'done'; batch: number; seconds: number; results: { id: number; ok: boolean; value?: unknown; error?: unknown }[] }
+  | { type: 'checkpointed'; seconds: number }
   | { type: 'failed'; ids: number[]; error: unknown }
   | { type: 'closed' };
 
@@ -49,22 +50,19 @@ function main(): void {
         const t0 = performance.now();
         const out = writer.commitBatch(batch);
         const seconds = (performance.now() - t0) / 1000;
-        let checkpointSeconds: number | undefined;
-        if (checkpoint && jobs.length === 0) {
-          checkpoint = false;
-          // Before the answer: until main has it, main commits nothing, so the checkpoint
-          // completes and the next write restarts the log from its beginning.
-          const c0 = performance.now();
-          try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* SQLite's own checkpoints catch up */ }
-          checkpointSeconds = (performance.now() - c0) / 1000;
-        }
         send({
-          type: 'done', batch: n, seconds, ...(checkpointSeconds === undefined ? {} : { checkpointSeconds }),
+          type: 'done', batch: n, seconds,
           results: out.map((o, i) => (o.ok ? { id: batchIds[i] ?? -1, ok: true, value: o.value } : { id: batchIds[i] ?? -1, ok: false, error: o.error })),
         });
       } catch (e) {
         send({ type: 'failed', ids: batchIds, error: e });
       }
+    }
+    if (checkpoint) {
+      checkpoint = false;
+      const t0 = performance.now();
+      try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* the next one catches up */ }
+      send({ type: 'checkpointed', seconds: (performance.now() - t0) / 1000 });
     }
     if (closing) {
       db.close();
@@ -74,9 +72,10 @@ function main(): void {
 
   port.on('message', (m: ToWorker) => {
     if (m.type === 'jobs') {
-      if (m.checkpoint) checkpoint = true;
       ids.push(...m.ids);
       jobs.push(...m.jobs);
+    } else if (m.type === 'checkpoint') {
+      checkpoint = true;
     } else {
       closing = true;
     }

@@ -33,7 +33,7 @@ import * as dgram from 'dgram';
 import { AccountingServer } from '../../src/radius/accounting';
 import { encodePacket } from '../../src/radius/codec';
 import type { Store } from '../../src/store/types';
-import type { CommitRecord } from '../../src/store/sqlite';
+import type { StoreIo } from '../../src/store/sqlite';
 import type { Counter, Histogram } from 'prom-client';
 import { registry } from '../../src/metrics';
 
@@ -175,7 +175,7 @@ function templates(run: string, n: number): Buffer[] {
   return out;
 }
 
-async function openStore(dir: string, onCommit?: (c: CommitRecord) => void): Promise<{ store: Store; kind: string }> {
+async function openStore(dir: string, onIo?: (r: StoreIo) => void): Promise<{ store: Store; kind: string }> {
   if (process.env.OP25B_BENCH_RADIUS_STORE === 'memory') {
     const { MemoryStore } = await import('../radius/support/memory-store');
     const m = new MemoryStore();
@@ -189,7 +189,7 @@ async function openStore(dir: string, onCommit?: (c: CommitRecord) => void): Pro
     const writer: 'inline' | 'thread' = process.env.OP25B_BENCH_RADIUS_WRITER === 'inline' ? 'inline' : 'thread';
     const { SqliteStore } = await import('../../src/store/sqlite');
     const iwi = process.env.OP25B_BENCH_RADIUS_INLINE_WHEN_IDLE;
-    const opts = { writer, onCommit, ...(iwi !== undefined ? { inlineWhenIdle: Number(iwi) } : {}) };
+    const opts = { writer, onIo, ...(iwi !== undefined ? { inlineWhenIdle: Number(iwi) } : {}) };
     return { store: new SqliteStore(dir, opts), kind: `SqliteStore (embedded SQLite, WAL, synchronous=FULL, group commit, ${writer} writer${iwi !== undefined ? `, inline when idle ${iwi}` : ''})` };
   } catch (e) {
     const { MemoryStore } = await import('../radius/support/memory-store');
@@ -281,41 +281,44 @@ async function allocationPerRequest(server: AccountingServer, port: number): Pro
  * it (the generator's send, loopback, and the datagram waiting in the socket
  * while the event loop was busy), in the server (decode to answer, with the
  * durable commit) and after (the answer back to the generator). A request
- * ran into a commit or a GC pause that overlapped it between its send and its
- * answer: a commit on the event loop over 2 ms (the fsync's tail: nothing else
- * runs on the loop meanwhile), any commit in the writer thread (two thread
- * hand-offs; some with a checkpoint), a GC pause of the server's main thread.
+ * ran into what overlapped it between its send and its answer: a commit on
+ * the event loop over 2 ms (the fsync's tail: nothing else runs on the loop
+ * meanwhile), a commit in the writer thread (two thread hand-offs), a
+ * checkpoint (in either thread: its copy and fsyncs share the disk), a GC
+ * pause of the server's main thread.
  */
-function tailAttribution(trace: [string, number, number][], seen: Map<string, [number, number]>, commits: CommitRecord[], gc: [number, number][]): string {
+function tailAttribution(trace: [string, number, number][], seen: Map<string, [number, number]>, io: StoreIo[], gc: [number, number][]): string {
   const rows: { total: number; before: number; inServer: number; after: number; sent: number; answered: number }[] = [];
   for (const [auth, sent, received] of trace) {
     const sv = seen.get(auth);
     if (!sv || received === 0) continue;
     rows.push({ total: received - sent, before: sv[0] - sent, inServer: sv[1] - sv[0], after: received - sv[1], sent, answered: sv[1] });
   }
-  if (rows.length === 0) return 'tail attribution: no traced requests\n';
+  if (rows.length === 0) return '  tail attribution: no traced requests\n';
   rows.sort((a, b) => a.total - b.total);
   const worst = rows.slice(Math.floor(rows.length * 0.99));
-  // Commits as [start, end] on the wall clock (commit records carry performance.now() times).
-  const wall = (t: number): number => performance.timeOrigin + t;
-  const slowLoop = commits.filter((c) => c.on === 'event-loop' && c.ms > 2).map((c) => [wall(c.at - c.ms), wall(c.at)] as const);
-  const thread = commits.filter((c) => c.on === 'writer-thread').map((c) => [wall(c.at - c.ms - (c.checkpointMs ?? 0)), wall(c.at), c.checkpointMs !== undefined] as const);
-  const hits = (spans: readonly (readonly [number, number, ...unknown[]])[], a: number, b: number): boolean => spans.some((x) => x[1] >= a && x[0] <= b);
-  let loop = 0; let thr = 0; let thrCk = 0; let gcs = 0; let none = 0;
+  // [start, end] on the wall clock (the store's records carry performance.now() times).
+  const span = (r: StoreIo): [number, number] => [performance.timeOrigin + r.at - r.ms, performance.timeOrigin + r.at];
+  const slowLoop = io.filter((r) => r.what === 'commit' && r.on === 'event-loop' && r.ms > 2).map(span);
+  const thread = io.filter((r) => r.what === 'commit' && r.on === 'writer-thread').map(span);
+  const checkpoints = io.filter((r) => r.what === 'checkpoint').map(span);
+  const hits = (spans: [number, number][], a: number, b: number): boolean => spans.some((x) => x[1] >= a && x[0] <= b);
+  let loop = 0; let thr = 0; let ck = 0; let gcs = 0; let none = 0;
   for (const r of worst) {
     const l = hits(slowLoop, r.sent, r.answered);
-    const t = thread.filter((x) => x[1] >= r.sent && x[0] <= r.answered);
+    const t = hits(thread, r.sent, r.answered);
+    const c = hits(checkpoints, r.sent, r.answered);
     const g = hits(gc, r.sent, r.answered);
     if (l) loop++;
-    if (t.length > 0) thr++;
-    if (t.some((x) => x[2])) thrCk++;
+    if (t) thr++;
+    if (c) ck++;
     if (g) gcs++;
-    if (!l && t.length === 0 && !g) none++;
+    if (!l && !t && !c && !g) none++;
   }
   const med = (f: (r: (typeof worst)[number]) => number): string => pct(worst.map(f).sort((a, b) => a - b), 0.5).toFixed(2);
   return `  the slowest 1% (${worst.length} requests, ${(worst[0]?.total ?? 0).toFixed(2)} ms and over), median split: before the server read them ${med((r) => r.before)} ms, ` +
     `in the server ${med((r) => r.inServer)} ms, the answer back ${med((r) => r.after)} ms; they overlapped a commit on the event loop over 2 ms: ${loop}, ` +
-    `a commit in the writer thread: ${thr} (${thrCk} with a checkpoint), a GC pause: ${gcs}, none of these: ${none}\n`;
+    `a commit in the writer thread: ${thr}, a checkpoint: ${ck}, a GC pause: ${gcs}, none of these: ${none}\n`;
 }
 
 /**
@@ -424,10 +427,10 @@ async function durableEcho(dir: string, n: number): Promise<number[]> {
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'op25b-radius-bench-'));
-  // Commits, for the paced phase's tail attribution (collected only while `tracing`).
-  const commits: CommitRecord[] = [];
+  // Commits and checkpoints, for the paced phase's tail attribution (collected only while `tracing`).
+  const io: StoreIo[] = [];
   let tracing = false;
-  const { store, kind } = await openStore(dir, (c) => { if (tracing) commits.push(c); });
+  const { store, kind } = await openStore(dir, (r) => { if (tracing) io.push(r); });
   const server = new AccountingServer({
     store, name: 'bench', host: '127.0.0.1', port: 0, mapping: { rules: [{ kind: 'nas-port', dpid: '1' }] },
     clients: [{ address: '127.0.0.1', secret: SECRET }],
@@ -515,7 +518,7 @@ export async function run(): Promise<void> {
       `GC pauses: ${gcSorted.length} (${majorGc} major), total ${gcSorted.reduce((a, b) => a + b, 0).toFixed(1)} ms, max ${(gcSorted.at(-1) ?? 0).toFixed(2)} ms\n` +
       `  server side, from the product's own histograms: answers (arrival to Accounting-Response) ${spread(answers0, await buckets('op25b_radius_answer_seconds'))}\n` +
       `  store group commits (statements + WAL fsync) ${spread(commits0, await buckets('op25b_store_commit_seconds'))}; ${commitsSince(where0, await commitsWhere())}\n`);
-    process.stdout.write(tailAttribution(paced.trace, seen, commits, gcSpans));
+    process.stdout.write(tailAttribution(paced.trace, seen, io, gcSpans));
     process.stdout.write(await platformFloor(dir));
     process.stdout.write(await allocationPerRequest(server, port));
     process.stdout.write(`ratios: throughput ${(rps / 10_000).toFixed(2)}x of the 10,000 req/s goal; p99 at 1,000 req/s ${(p99 / 5).toFixed(2)}x of the 5 ms budget (< 1 is good)\n`);
