@@ -7,7 +7,10 @@
  * and CPU time) and sends real RFC 2866-signed Accounting-Request datagrams
  * over loopback UDP to the accounting server in this process. The paced run
  * also reports what stalled the server's event loop (its delay histogram and
- * the GC pauses), to tell server stalls from the shared machine's scheduling.
+ * the GC pauses), to tell server stalls from the shared machine's scheduling,
+ * and what its slowest 1% ran into (tailAttribution). A platform floor
+ * follows: the same generator against a bare and a durable UDP echo, a thread
+ * hand-off, an fsync.
  * Three runs: closed loop at full speed (every Identifier of four client
  * sockets outstanding), open loop offering the goal's 10,000 requests/s, and
  * open loop at 1,000 requests/s. The store is the one `op25b start` opens:
