@@ -200,19 +200,9 @@ function auditOf(r: AuditRow): AuditEntry {
   return e;
 }
 
-/** Pages of a new database file (an existing one keeps its own: see openDatabase). */
-export const SQLITE_PAGE_SIZE = 1024;
-
-/**
- * Open the file: WAL, synchronous=FULL (a commit is on disk when it returns), migrated to the
- * current schema. A new file gets 1 KiB pages: a one-event commit then writes about 12 KiB of
- * log instead of 37 KiB at SQLite's default 4 KiB, and this machine's fsync tail grows with the
- * bytes (README, Benchmarks). An existing file keeps the page size it was created with (SQLite
- * fixes it once the file is in WAL mode; the pragma is then a no-op).
- */
+/** Open the file: WAL, synchronous=FULL (a commit is on disk when it returns), migrated to the current schema. */
 export function openDatabase(file: string): Database.Database {
   const db = new Database(file);
-  db.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');

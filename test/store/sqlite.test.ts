@@ -1,10 +1,9 @@
 import { strict as assert } from 'assert';
-import { mkdirSync, mkdtempSync, rmSync, existsSync, statSync } from 'fs';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import Database from 'better-sqlite3';
 import { SqliteStore, SQLITE_FILE_NAME, SQLITE_SCHEMA_VERSION, type SqliteStoreOptions, type StoreIo } from '../../src/store/sqlite';
-import { SQLITE_PAGE_SIZE } from '../../src/store/sqlite-db';
 import { openStore } from '../../src/store/index';
 import type { ApplyResult, Store } from '../../src/store/types';
 import type { SubscriberEvent } from '../../src/radius/events';
@@ -106,34 +105,6 @@ describe('SqliteStore specifics', () => {
     const again = new SqliteStore(sub);
     assert.equal(again.schemaVersion(), SQLITE_SCHEMA_VERSION);
     await again.close();
-  });
-
-  it('a new file gets 1 KiB pages; a file made with 4 KiB pages keeps them and works (both writers)', async () => {
-    const fresh = new SqliteStore(join(dir, 'fresh'), { writer: 'thread' });
-    await fresh.recordEvent({ kind: 'start', nas: 'n', sessionId: 'A', key: { dpid: 1n, port: 1 }, profile: 'default', eventTime: 1000, receivedAt: 1000 });
-    await fresh.close();
-    const f = new Database(join(dir, 'fresh', SQLITE_FILE_NAME), { readonly: true });
-    assert.equal(f.pragma('page_size', { simple: true }), SQLITE_PAGE_SIZE);
-    assert.equal(SQLITE_PAGE_SIZE, 1024);
-    f.close();
-    // An older store: created (and in WAL mode) with SQLite's default 4 KiB pages.
-    const oldDir = join(dir, 'old');
-    mkdirSync(oldDir);
-    const o = new Database(join(oldDir, SQLITE_FILE_NAME));
-    o.pragma('page_size = 4096');
-    o.pragma('journal_mode = WAL');
-    o.exec('CREATE TABLE t (x)');
-    o.close();
-    for (const writer of ['inline', 'thread'] as const) {
-      const s = new SqliteStore(oldDir, { writer });
-      const r = await s.recordEvent({ kind: 'start', nas: 'n', sessionId: writer, key: { dpid: 1n, port: writer === 'inline' ? 1 : 2 }, profile: 'default', eventTime: 1000, receivedAt: 1000 });
-      assert.ok(r.applied, writer);
-      await s.close();
-    }
-    const again = new Database(join(oldDir, SQLITE_FILE_NAME), { readonly: true });
-    assert.equal(again.pragma('page_size', { simple: true }), 4096);
-    assert.equal((again.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n, 2);
-    again.close();
   });
 
   it('an Interim changing the address at the Start\'s own time replaces the history row and its index keys', async () => {
