@@ -49,7 +49,7 @@ export async function startController(cfg: Config, opts: { auditIntervalMs?: num
     // N=10,000 at 1,000 Starts/s: inline p50/p99 21/159 ms, thread 6/39 ms. While the thread is
     // idle a small batch still commits on the loop (store.inline_when_idle, src/store/sqlite.ts).
     store = await openStore(cfg.store, cfg.store.kind === 'embedded'
-      ? { writer: cfg.store.writer ?? 'thread', ...(cfg.store.inline_when_idle !== undefined ? { inlineWhenIdle: cfg.store.inline_when_idle } : {}) }
+      ? { writer: cfg.store.writer ?? 'thread', inlineWhenIdle: cfg.store.inline_when_idle }
       : {});
   } catch (e) {
     throw withContext(e, `cannot open the store (${cfg.store.kind === 'embedded' ? cfg.store.path : cfg.store.kind})`);

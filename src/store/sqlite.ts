@@ -108,7 +108,8 @@ export interface SqliteStoreOptions extends StoreOptions {
   inlineSlowMs?: number;
   inlineBackoffMs?: number;
   /**
-   * The typical commit (a moving average of every commit's duration, on either thread) above
+   * The typical small commit (a moving average of the durations of commits of at most
+   * `inlineWhenIdle` writes, on either thread) above
    * this many ms (default 4) means a slow disk, not a slow moment: commits stay in the writer
    * thread until it falls below again. An HDD's ~10 ms fsync would otherwise block the event
    * loop on every commit at a light load.

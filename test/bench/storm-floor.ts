@@ -17,7 +17,6 @@
  *
  *   node --import tsx test/bench/storm-floor.ts CONFIG
  */
-import { createHash } from 'crypto';
 import * as dgram from 'dgram';
 import { createServer, type Socket } from 'net';
 import { loadConfig } from '../../src/app/config';
@@ -25,16 +24,17 @@ import { encode, encodeMany, Framer, flowMod, peekHeader } from '../../src/openf
 import { OFPT } from '../../src/openflow/constants';
 import { compilePolicy, desiredPortFlows, desiredSwitchFlows } from '../../src/policy/policy';
 import { addMod } from '../../src/reconcile/diff';
+import { encodePacket } from '../../src/radius/codec';
+import { CODE } from '../../src/radius/dictionary';
 
 const NAS_PORT = 5;
-const ACCOUNTING_RESPONSE = 5;
 
 function main(file: string): void {
   const cfg = loadConfig(file);
   const pc = compilePolicy(cfg);
   const sw = cfg.switches[0];
   if (!sw) throw new Error('storm floor: the config lists no switch');
-  const secret = Buffer.from(cfg.radius.clients[0]?.secret ?? '');
+  const secret = cfg.radius.clients[0]?.secret ?? '';
   const t0 = performance.now();
   const now = Date.now();
   // Every subscriber port's five flow-mods, encoded now (the storm then costs no encoding).
@@ -88,10 +88,7 @@ function main(file: string): void {
       if (pending.length === 0) setImmediate(flush);
       pending.push(mods);
     }
-    const res = Buffer.alloc(20);
-    res[0] = ACCOUNTING_RESPONSE; res[1] = msg[1] as number; res.writeUInt16BE(20, 2);
-    msg.copy(res, 4, 4, 20);
-    createHash('md5').update(res).update(secret).digest().copy(res, 4);
+    const res = encodePacket({ code: CODE.ACCOUNTING_RESPONSE, identifier: msg[1] as number, requestAuthenticator: msg.subarray(4, 20), attributes: [] }, secret);
     udp.send(res, rinfo.port, rinfo.address);
   });
   // The controller's own receive buffer (src/radius/udp.ts), so a full-speed storm queues, not drops.
