@@ -290,8 +290,14 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
   const delta = (a: { loop: number; thread: number }, b: { loop: number; thread: number }): { loop: number; thread: number } =>
     ({ loop: b.loop - a.loop, thread: b.thread - a.thread });
 
+  /**
+   * These tests are about where commits and checkpoints run, not about the slow-disk back-off
+   * (its own tests below inject the clock): a slow CI disk must not move commits to the thread.
+   */
+  const DISK_BLIND = { inlineSlowMs: Infinity, inlineTypicalMs: Infinity };
+
   it('one write commits on the event loop; a batch over inlineWhenIdle goes to the thread; 0 sends everything there', async () => {
-    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4 });
+    const s = new SqliteStore(dir, { writer: 'thread', inlineWhenIdle: 4, ...DISK_BLIND });
     try {
       let c0 = await commits();
       assert.ok((await s.recordEvent(start('a', 1, 1000))).applied);
@@ -343,7 +349,7 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
   };
 
   it('the writer thread checkpoints beside the event loop\'s commits and the loop catches up: every commit stays on the loop, the write-ahead log stays bounded', async () => {
-    const s = new SqliteStore(dir, { writer: 'thread' });
+    const s = new SqliteStore(dir, { writer: 'thread', ...DISK_BLIND });
     try {
       assert.equal((s as unknown as { db: Database.Database }).db.pragma('wal_autocheckpoint', { simple: true }), 0);
       // A batch over inlineWhenIdle goes to the thread: once it has committed, the thread is up.
@@ -366,7 +372,7 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
 
   it('onIo is told of every commit once durable and of every checkpoint: where each ran, and the writes', async () => {
     const seen: StoreIo[] = [];
-    const s = new SqliteStore(dir, { writer: 'thread', onIo: (r) => seen.push(r) });
+    const s = new SqliteStore(dir, { writer: 'thread', ...DISK_BLIND, onIo: (r) => seen.push(r) });
     try {
       await Promise.all(Array.from({ length: 20 }, (_, i) => s.recordEvent(start(`up${i}`, 1000 + i, 1000))));
       assert.deepEqual(seen.map((c) => [c.what, c.on, c.writes]), [['commit', 'writer-thread', 20]], 'a burst: one commit in the thread');
