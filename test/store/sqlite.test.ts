@@ -341,6 +341,11 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
     }
   });
 
+  /** Polls `done` every 20 ms until it holds or 5 s have passed (what runs after the last commit: a slow disk takes longer). */
+  const settle = async (done: () => Promise<boolean> | boolean): Promise<void> => {
+    for (let i = 0; i < 250 && !(await done()); i++) await new Promise((r) => setTimeout(r, 20));
+  };
+
   const checkpointCount = async (): Promise<{ loop: number; thread: number }> => {
     const h = registry.getSingleMetric('op25b_store_checkpoint_seconds') as Histogram | undefined;
     const values = (h ? await h.get() : undefined)?.values ?? [];
@@ -358,15 +363,12 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
       const k0 = await checkpointCount();
       for (let i = 0; i < 1000; i++) await s.recordEvent(start(`w${i}`, 1 + i, 1000));
       assert.deepEqual(delta(c0, await commits()), { loop: 1000, thread: 0 }, 'no commit waits for a checkpoint in the thread');
-      // The last checkpoint and its catch-up run after the last commit: wait for them (a slow disk takes longer), up to 5 s.
-      let k = delta(k0, await checkpointCount());
-      for (let i = 0; i < 100 && k.loop < 3; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        k = delta(k0, await checkpointCount());
-      }
+      // The last checkpoint and its catch-up run after the last commit.
+      await settle(async () => delta(k0, await checkpointCount()).loop >= 3);
+      const k = delta(k0, await checkpointCount());
       assert.equal(k.thread, 3, 'the thread checkpoints after every 256 commits on the loop');
       assert.equal(k.loop, 3, 'and the loop catches up after each');
-      // 1,000 commits of ~14 pages each would be a 57 MB log; checkpoints let SQLite reuse it from the start.
+      // 1,000 commits of ~10 pages each (41 KiB measured) would be a 41 MB log; checkpoints let SQLite reuse it from the start.
       const wal = statSync(`${s.file}-wal`).size;
       assert.ok(wal < 20 * 2 ** 20, `write-ahead log ${wal} bytes`);
     } finally {
@@ -387,7 +389,7 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
         if (seen.filter((r) => r.what === 'commit').length !== n + 1) durableBeforeTold++;
       }
       assert.equal(durableBeforeTold, 0, 'each recordEvent resolved after its commit was told');
-      for (let i = 0; i < 100 && seen.filter((r) => r.what === 'checkpoint').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      await settle(() => seen.filter((r) => r.what === 'checkpoint').length >= 2);
       const loop = seen.filter((c) => c.what === 'commit' && c.on === 'event-loop');
       assert.equal(loop.length, 256);
       assert.ok(loop.every((c) => c.writes === 1 && c.ms >= 0));
@@ -409,16 +411,17 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
   };
 
   it('a typical commit slower than inlineTypicalMs (a slow disk) keeps commits in the thread until it falls again', async () => {
-    // Commits on the loop "take" 19 ms: under inlineSlowMs, so only the moving average can move them.
-    const { s, clock } = clocked({ inlineSlowMs: 50, inlineTypicalMs: 8 });
-    clock.step = 19;
+    // Commits on the loop "take" 190 ms: under inlineSlowMs, so only the moving average can move them.
+    // (Ten times a slow disk's figures: the thread's real commits, a slow CI disk's included, stay far below.)
+    const { s, clock } = clocked({ inlineSlowMs: 500, inlineTypicalMs: 80 });
+    clock.step = 190;
     try {
       const c0 = await commits();
       for (let i = 0; i < 6; i++) await s.recordEvent(start(`slow${i}`, 1 + i, 1000));
-      // The average after k commits of 19 ms: 2.4, 4.5, 6.3, 7.9, 9.3 (> 8): the sixth goes to the thread.
+      // The average after k commits of 190 ms: 24, 45, 63, 79, 93 (> 80): the sixth goes to the thread.
       assert.deepEqual(delta(c0, await commits()), { loop: 5, thread: 1 });
       clock.step = 1;
-      // The thread's commits are real (a few ms at most here): the average falls and the loop commits again.
+      // The thread's commits are real (well under 80 ms): the average falls and the loop commits again.
       let back = false;
       for (let i = 0; i < 20 && !back; i++) {
         const before = await commits();
@@ -449,5 +452,4 @@ describe('SqliteStore thread writer: small batches commit on the event loop whil
       await s.close();
     }
   });
-
 });
