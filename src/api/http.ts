@@ -47,7 +47,6 @@ export function errorBody(e: ApiError): { error: { code: string; field?: string;
   return { error: { code: e.code, ...(e.field !== undefined ? { field: e.field } : {}), message: e.message } };
 }
 
-
 /**
  * A dpid as Ryu's ofctl_rest reads it: Python int(str(x), 0) — decimal, or
  * 0x/0o/0b prefixed; a decimal with a leading zero is an error there too.

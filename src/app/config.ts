@@ -165,7 +165,6 @@ export function findSwitch(cfg: Pick<Config, 'switches'>, dpid: bigint): SwitchC
   return cfg.switches.find((s) => s.dpid === dpid);
 }
 
-
 /** "N-M,K" form of ranges, for messages. */
 export function rangesText(r: PortRanges | 'all'): string {
   if (r === 'all') return 'all but uplinks';

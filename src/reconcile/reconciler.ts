@@ -114,7 +114,6 @@ interface Planned {
   deletes: string[];
 }
 
-
 export class Reconciler {
   readonly dpid: Dpid;
   private readonly log: Logger;

@@ -153,9 +153,9 @@ function startWorker(file: string, maxBatch: number): Worker {
 }
 
 /**
- * After this many commits on the event loop (with one write a commit, ~14 pages: a log of about
- * 3,600 pages, 15 MB), the writer thread checkpoints the log (PASSIVE) while the event loop goes
- * on committing. The log restarts from its beginning only after a checkpoint that copied every
+ * After this many commits on the event loop (with one write a commit, ~10 pages, 41 KiB measured
+ * for a Start: a log of about 2,600 pages, 11 MB), the writer thread checkpoints the log
+ * (PASSIVE) while the event loop goes on committing. The log restarts from its beginning only after a checkpoint that copied every
  * frame, which that one cannot be (the loop's commits append meanwhile): once it is done, the
  * event loop runs a catch-up checkpoint of just those frames, while the writer thread is idle,
  * and the next commit restarts the log. Before, the checkpoint ran in the thread after a batch
